@@ -1,1 +1,163 @@
-fn main() {}
+//! The `mailspec` command line.
+
+use clap::{Parser, Subcommand};
+use mailspec::check::{self, CheckOptions, Strategy};
+use mailspec::model::ModelMutant;
+use std::io::Write;
+use std::process::ExitCode;
+
+/// Exit code for a completed run in which something failed.
+const EXIT_FAILED: u8 = 1;
+/// Exit code for bad usage: an unknown value, an unwritable path.
+const EXIT_USAGE: u8 = 2;
+
+#[derive(Parser)]
+#[command(name = "mailspec", version, about = "Executable specification and conformance harness for an encrypted mail service")]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Model-check a named configuration and report every property.
+    Check(CheckArgs),
+    /// Serve stateright's web explorer for one scope on a loopback address.
+    Explore(ExploreArgs),
+}
+
+#[derive(clap::Args)]
+struct CheckArgs {
+    /// Configuration: small (CI, seconds), default (under a minute), large (minutes).
+    #[arg(long, default_value = "default", value_name = "NAME")]
+    config: String,
+    /// Worker threads for the search; a whole number of at least 1.
+    #[arg(long, default_value = "1", value_name = "N")]
+    threads: String,
+    /// Search order: bfs (shortest traces) or dfs (less memory).
+    #[arg(long, default_value = "bfs")]
+    strategy: String,
+    /// Output: human (table on stdout) or json (one object on stdout).
+    #[arg(long, default_value = "human")]
+    format: String,
+    /// Also write the violation trace as JSON to this file.
+    #[arg(long, value_name = "FILE")]
+    trace_out: Option<std::path::PathBuf>,
+    /// Switch on one model mutant, to see the checker catch it.
+    #[arg(long, value_name = "NAME")]
+    mutant: Option<String>,
+}
+
+#[derive(clap::Args)]
+struct ExploreArgs {
+    /// Loopback address and port to serve on.
+    #[arg(long, default_value = "127.0.0.1:3000")]
+    addr: String,
+    /// Configuration whose scope to explore.
+    #[arg(long, default_value = "small", value_name = "NAME")]
+    config: String,
+    /// Scope to explore: tenancy, keys, modes, escrow or calendar.
+    #[arg(long, default_value = "keys")]
+    scope: String,
+}
+
+fn main() -> ExitCode {
+    init_tracing();
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Some(Command::Check(args)) => run_check(args),
+        Some(Command::Explore(args)) => run_explore(args),
+        None => run_check(CheckArgs {
+            config: "default".into(),
+            threads: default_threads().to_string(),
+            strategy: "bfs".into(),
+            format: "human".into(),
+            trace_out: None,
+            mutant: None,
+        }),
+    };
+    match result {
+        Ok(code) => code,
+        Err(message) => {
+            eprintln!("error: {message}");
+            ExitCode::from(EXIT_USAGE)
+        }
+    }
+}
+
+fn init_tracing() {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("MAILSPEC_LOG").unwrap_or_else(|_| "warn".into());
+    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
+}
+
+fn default_threads() -> usize {
+    std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)
+}
+
+fn parse_threads(text: &str) -> Result<usize, String> {
+    match text.parse::<usize>() {
+        Ok(n) if n >= 1 => Ok(n),
+        _ => Err(format!("invalid thread count '{text}': expected a whole number of at least 1")),
+    }
+}
+
+fn parse_mutant(text: &str) -> Result<ModelMutant, String> {
+    ModelMutant::ALL.into_iter().find(|m| m.name() == text).ok_or_else(|| {
+        let names: Vec<String> = ModelMutant::ALL.iter().map(|m| m.name()).collect();
+        format!("unknown mutant '{text}': expected one of {}", names.join(", "))
+    })
+}
+
+fn run_check(args: CheckArgs) -> Result<ExitCode, String> {
+    // 1. Validate every argument before the search starts.
+    let threads = parse_threads(&args.threads)?;
+    let strategy: Strategy = args.strategy.parse()?;
+    let json = match args.format.as_str() {
+        "human" => false,
+        "json" => true,
+        other => return Err(format!("invalid format '{other}': expected human or json")),
+    };
+    let mutant = args.mutant.as_deref().map(parse_mutant).transpose()?;
+    check::scopes(&args.config)?;
+    let trace_file = args.trace_out.as_ref().map(open_trace_file).transpose()?;
+
+    // 2. Search every scope.
+    let options = CheckOptions { config: args.config, threads, strategy, mutant, progress: true };
+    let report = check::run(&options)?;
+
+    // 3. Report, and write the trace.
+    if json {
+        println!("{}", serde_json::to_string(&report).map_err(|e| format!("cannot encode the report: {e}"))?);
+    } else {
+        println!("{report}");
+    }
+    if let (Some(mut file), Some(path)) = (trace_file, args.trace_out.as_ref()) {
+        let trace = serde_json::to_string_pretty(&report.first_violation()).unwrap_or_default();
+        file.write_all(trace.as_bytes()).map_err(|e| format!("cannot write trace file '{}': {e}", path.display()))?;
+    }
+    Ok(if report.passed() { ExitCode::SUCCESS } else { ExitCode::from(EXIT_FAILED) })
+}
+
+fn open_trace_file(path: &std::path::PathBuf) -> Result<std::fs::File, String> {
+    std::fs::File::create(path).map_err(|e| format!("cannot write trace file '{}': {e}", path.display()))
+}
+
+fn run_explore(args: ExploreArgs) -> Result<ExitCode, String> {
+    use stateright::Model;
+
+    let address: std::net::SocketAddr =
+        args.addr.parse().map_err(|_| format!("invalid address '{}': expected IP:PORT, such as 127.0.0.1:3000", args.addr))?;
+    if !address.ip().is_loopback() {
+        return Err(format!("invalid address '{}': expected a loopback address such as 127.0.0.1", args.addr));
+    }
+    let scopes = check::scopes(&args.config)?;
+    let names: Vec<&str> = scopes.iter().map(|s| s.scope).collect();
+    let model = scopes
+        .iter()
+        .find(|s| s.scope == args.scope)
+        .cloned()
+        .ok_or_else(|| format!("unknown scope '{}': expected one of {}", args.scope, names.join(", ")))?;
+    eprintln!("serving the explorer for scope {} on http://{address}", args.scope);
+    model.checker().serve(address);
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,107 @@
+//! Symmetry reduction: one representative per class of states that differ only by a
+//! permutation of interchangeable devices or users.
+//!
+//! Devices of one user are interchangeable: which slot holds which device does not
+//! matter, only each device's record does, so the representative sorts each user's
+//! slots by record. Users are interchangeable when the world treats them alike (same
+//! account, domain and slot count, and no list, delegation or scope action names
+//! them apart); such users are sorted by record too. Every reference to a moved device
+//! or user is rewritten, so the representative is a true permutation of the state.
+
+use crate::ids::{DeviceId, UserId};
+use crate::op::{Client, Recipient};
+use crate::state::{Protection, State};
+use crate::world::World;
+
+pub fn representative(world: &World, state: &State) -> State {
+    let mut next = state.clone();
+    for user in 0..next.users.len() {
+        sort_devices(&mut next, UserId(user as u8));
+    }
+    sort_users(world, &mut next);
+    next
+}
+
+fn sort_devices(state: &mut State, user: UserId) {
+    let devices = &state.users[user.index()].devices;
+    let mut order: Vec<usize> = (0..devices.len()).collect();
+    order.sort_by(|a, b| devices[*a].cmp(&devices[*b]));
+    if order.iter().enumerate().all(|(new, old)| new == *old) {
+        return;
+    }
+
+    let sorted = order.iter().map(|old| devices[*old].clone()).collect();
+    state.users[user.index()].devices = sorted;
+    let new_slot = |slot: u8| order.iter().position(|old| *old == usize::from(slot)).unwrap_or(0) as u8;
+    for message in state.messages.iter_mut() {
+        if let Some(Client::App(device)) = message.from.as_mut() {
+            if device.user == user {
+                *device = DeviceId::new(user, new_slot(device.slot));
+            }
+        }
+    }
+}
+
+/// Returns the classes of users the world treats alike.
+fn interchangeable(world: &World) -> Vec<Vec<UserId>> {
+    let mentioned = |user: UserId| {
+        world.lists.iter().any(|list| list.members.contains(&user))
+            || world.delegations.iter().any(|(a, b)| *a == user || *b == user)
+    };
+    let mut classes: Vec<Vec<UserId>> = Vec::new();
+    for user in world.user_ids().filter(|u| !mentioned(*u)) {
+        let class = classes.iter_mut().find(|class| world.user(class[0]) == world.user(user));
+        match class {
+            Some(class) => class.push(user),
+            None => classes.push(vec![user]),
+        }
+    }
+    classes.retain(|class| class.len() > 1);
+    classes
+}
+
+fn sort_users(world: &World, state: &mut State) {
+    for class in interchangeable(world) {
+        let mut order = class.clone();
+        order.sort_by(|a, b| state.user(*a).cmp(state.user(*b)));
+        if order == class {
+            continue;
+        }
+        // `order[i]` moves to position `class[i]`.
+        let rename = |user: UserId| class.get(order.iter().position(|u| *u == user).unwrap_or(usize::MAX)).copied().unwrap_or(user);
+        let records: Vec<_> = order.iter().map(|u| state.user(*u).clone()).collect();
+        for (slot, record) in class.iter().zip(records) {
+            state.users[slot.index()] = record;
+        }
+        rename_users(state, &rename);
+    }
+}
+
+fn rename_users(state: &mut State, rename: &dyn Fn(UserId) -> UserId) {
+    let rename_recipient = |to: Recipient| match to {
+        Recipient::User(user) => Recipient::User(rename(user)),
+        other => other,
+    };
+    let rename_protection = |protection: Protection| match protection {
+        Protection::Sealed { user, epoch } => Protection::Sealed { user: rename(user), epoch },
+        other => other,
+    };
+    for message in state.messages.iter_mut() {
+        message.sender = rename(message.sender);
+        message.to = rename_recipient(message.to);
+        message.from = message.from.map(|from| match from {
+            Client::App(device) => Client::App(DeviceId::new(rename(device.user), device.slot)),
+            Client::Webmail(user) => Client::Webmail(rename(user)),
+        });
+        message.recipient_copy.protection = rename_protection(message.recipient_copy.protection);
+        if let Some(copy) = message.sent_copy.as_mut() {
+            copy.protection = rename_protection(copy.protection);
+        }
+    }
+    for event in state.events.iter_mut() {
+        event.organizer = rename(event.organizer);
+        event.owner = rename(event.owner);
+        event.attendee = rename_recipient(event.attendee);
+        event.protection = rename_protection(event.protection);
+    }
+}

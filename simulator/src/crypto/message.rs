@@ -1,0 +1,442 @@
+//! Sealing a message to its recipients and opening it, following the mail section of Zoom's E2EE whitepaper.
+//!
+//! Sealing: every piece is encrypted with Cake-AES under its own fresh key; the manifest of
+//! piece keys and ciphertext hashes is sealed under a fresh shared key; the Bcc list is
+//! committed with HMAC-SHA256; and each recipient gets a box, keyed from one ephemeral X25519
+//! key per message, that holds the shared key and the sender device's signature over the
+//! recipient digest. `recipient_box` specifies the digest and box formats.
+
+use core::fmt;
+use std::collections::HashSet;
+
+use rand_core::CryptoRngCore;
+use sha2::{Digest, Sha256};
+use x25519_dalek::{PublicKey as X25519PublicKey, StaticSecret};
+
+use crate::crypto::bcc::BccOpening;
+use crate::crypto::device::{decode_verifying_key, verify_signature, DeviceKeys, DevicePublicKeys};
+use crate::crypto::envelope::{BoxRole, Envelope, EnvelopeSender};
+use crate::crypto::error::CryptoError;
+use crate::crypto::manifest::Manifest;
+use crate::crypto::puk::{Puk, PukPublicKey};
+use crate::crypto::recipient_box::{
+    open_box, seal_box, signature_input, BoxContents, BoxInput, MessageContext,
+};
+use crate::crypto::secret::Secret32;
+use crate::crypto::wire::check_id;
+
+/// Who seals a message.
+#[derive(Clone, Copy, Debug)]
+pub enum Sender<'a> {
+    /// A user's device; every box carries its Ed25519 signature over the recipient digest.
+    Device {
+        user_id: &'a str,
+        device_id: &'a str,
+        keys: &'a DeviceKeys,
+    },
+    /// The service, sealing mail for a user (for example mail from outside); boxes are unsigned.
+    Service { service_id: &'a str },
+}
+
+/// One box to create: a recipient user (the sender included) or the service.
+#[derive(Clone, Copy, Debug)]
+pub struct Recipient<'a> {
+    /// User id, or the service id for the service box.
+    pub id: &'a str,
+    /// The recipient's current PUK public key, or the service's key.
+    pub key: &'a PukPublicKey,
+    /// Whether this box carries the Bcc opening (the commitment key and the Bcc list).
+    pub reveal_bcc: bool,
+}
+
+/// Everything needed to seal one message.
+#[derive(Clone, Copy, Debug)]
+pub struct MessageDraft<'a> {
+    /// The opaque byte strings of the message: the MIME body first, then attachments.
+    pub pieces: &'a [&'a [u8]],
+    /// The Bcc addresses, committed in every digest and revealed only to boxes with `reveal_bcc`.
+    pub bcc: &'a [String],
+    pub recipients: &'a [Recipient<'a>],
+    /// A box for the service, which makes the message "not E2EE".
+    pub service: Option<Recipient<'a>>,
+}
+
+/// A sealed message: the envelope, the piece ciphertexts and the sender's copy of the Bcc opening.
+#[derive(Debug)]
+pub struct SealedMessage {
+    pub envelope: Envelope,
+    /// Piece ciphertexts in draft order; entry i of the manifest describes piece i.
+    pub pieces: Vec<Vec<u8>>,
+    pub bcc_opening: BccOpening,
+}
+
+/// The sender a reader expects, as looked up from the sender's published keys.
+#[derive(Clone, Copy, Debug)]
+pub enum ExpectedSender<'a> {
+    Device {
+        user_id: &'a str,
+        device_id: &'a str,
+        keys: &'a DevicePublicKeys,
+    },
+    Service { service_id: &'a str },
+}
+
+/// The result of opening a box: the shared key, the manifest and what the box revealed.
+pub struct OpenedEnvelope {
+    shared_key: Secret32,
+    manifest: Manifest,
+    digest: [u8; 32],
+    bcc_opening: Option<BccOpening>,
+    not_e2ee: bool,
+}
+
+/// Seals `draft` from `sender`. Returns `DuplicateRecipient` if one id appears twice in a role.
+pub fn seal_message(
+    sender: &Sender<'_>,
+    draft: &MessageDraft<'_>,
+    rng: &mut impl CryptoRngCore,
+) -> Result<SealedMessage, CryptoError> {
+    let (envelope_sender, signer) = resolve_sender(sender)?;
+    let targets = collect_targets(draft)?;
+
+    let (manifest, pieces) = Manifest::seal_pieces(draft.pieces, rng)?;
+    let shared_key = Secret32::random(rng);
+    let sealed_manifest = manifest.seal(&shared_key, rng)?;
+    let bcc_opening = BccOpening::new(draft.bcc, rng)?;
+    let bcc_commitment = bcc_opening.commitment();
+    let ephemeral_secret = StaticSecret::from(*Secret32::random(rng).expose_secret());
+    let ephemeral_public = X25519PublicKey::from(&ephemeral_secret).to_bytes();
+
+    let flags = if draft.service.is_some() { 1 } else { 0 };
+    let context = MessageContext {
+        flags,
+        sender: &envelope_sender,
+        ephemeral_public: &ephemeral_public,
+        manifest_hash: Sha256::digest(&sealed_manifest).into(),
+        bcc_commitment: &bcc_commitment,
+    };
+    let boxes = targets
+        .iter()
+        .map(|(role, recipient)| {
+            let input = BoxInput {
+                role: *role,
+                recipient_id: recipient.id,
+                recipient: recipient.key,
+                shared_key: &shared_key,
+                signer,
+                bcc_opening: recipient.reveal_bcc.then_some(&bcc_opening),
+            };
+            seal_box(&context, &ephemeral_secret, &input)
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+
+    let envelope = Envelope {
+        sender: envelope_sender,
+        ephemeral_public,
+        bcc_commitment,
+        sealed_manifest,
+        boxes,
+    };
+    Ok(SealedMessage {
+        envelope,
+        pieces,
+        bcc_opening,
+    })
+}
+
+/// Opens the recipient box of `user_id` with the PUK of the box's generation.
+///
+/// Checks, in order: the box exists, its generation is `puk`'s (else `StaleGeneration`), the
+/// sender is `expected`, the box decrypts, the signature verifies, a revealed Bcc opening
+/// matches the commitment, and the manifest decrypts.
+pub fn open_envelope(
+    envelope: &Envelope,
+    user_id: &str,
+    puk: &Puk,
+    expected: &ExpectedSender<'_>,
+) -> Result<OpenedEnvelope, CryptoError> {
+    open_role(envelope, BoxRole::Recipient, user_id, puk, expected)
+}
+
+/// Opens the service box of a not-E2EE message with the service key `service_key`.
+pub fn open_service_box(
+    envelope: &Envelope,
+    service_id: &str,
+    service_key: &Puk,
+    expected: &ExpectedSender<'_>,
+) -> Result<OpenedEnvelope, CryptoError> {
+    open_role(envelope, BoxRole::Service, service_id, service_key, expected)
+}
+
+impl OpenedEnvelope {
+    pub fn manifest(&self) -> &Manifest {
+        &self.manifest
+    }
+
+    /// The key that seals the manifest; a password link can carry it to an external reader.
+    pub fn shared_key(&self) -> &Secret32 {
+        &self.shared_key
+    }
+
+    /// The recipient digest that the sender signed for this box.
+    pub fn digest(&self) -> &[u8; 32] {
+        &self.digest
+    }
+
+    /// The Bcc list and key, present only if the sender revealed them to this box.
+    pub fn bcc_opening(&self) -> Option<&BccOpening> {
+        self.bcc_opening.as_ref()
+    }
+
+    /// Whether the sender also gave the service a box (authenticated through the digest).
+    pub fn not_e2ee(&self) -> bool {
+        self.not_e2ee
+    }
+
+    pub fn piece_count(&self) -> usize {
+        self.manifest.entries().len()
+    }
+
+    /// Checks piece `index` against the manifest hash and decrypts it.
+    pub fn open_piece(&self, index: usize, ciphertext: &[u8]) -> Result<Vec<u8>, CryptoError> {
+        self.manifest.open_piece(index, ciphertext)
+    }
+}
+
+impl fmt::Debug for OpenedEnvelope {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("OpenedEnvelope")
+            .field("pieces", &self.piece_count())
+            .field("digest", &hex::encode(self.digest))
+            .field("bcc_revealed", &self.bcc_opening.is_some())
+            .field("not_e2ee", &self.not_e2ee)
+            .finish_non_exhaustive()
+    }
+}
+
+fn resolve_sender<'a>(sender: &Sender<'a>) -> Result<(EnvelopeSender, Option<&'a DeviceKeys>), CryptoError> {
+    match *sender {
+        Sender::Device {
+            user_id,
+            device_id,
+            keys,
+        } => {
+            check_id("sender user id", user_id)?;
+            check_id("sender device id", device_id)?;
+            let envelope_sender = EnvelopeSender::Device {
+                user_id: user_id.to_owned(),
+                device_id: device_id.to_owned(),
+                signing_key: keys.public_keys().signing_key_bytes(),
+            };
+            Ok((envelope_sender, Some(keys)))
+        }
+        Sender::Service { service_id } => {
+            check_id("sender service id", service_id)?;
+            let envelope_sender = EnvelopeSender::Service {
+                service_id: service_id.to_owned(),
+            };
+            Ok((envelope_sender, None))
+        }
+    }
+}
+
+/// Lists every box to seal, service box last, and rejects invalid or repeated ids.
+fn collect_targets<'a>(draft: &MessageDraft<'a>) -> Result<Vec<(BoxRole, Recipient<'a>)>, CryptoError> {
+    let mut targets: Vec<(BoxRole, Recipient<'a>)> = draft
+        .recipients
+        .iter()
+        .map(|recipient| (BoxRole::Recipient, *recipient))
+        .collect();
+    if let Some(service) = draft.service {
+        targets.push((BoxRole::Service, service));
+    }
+    if targets.is_empty() {
+        return Err(CryptoError::Malformed {
+            what: "message draft",
+            reason: "a message needs at least one recipient",
+        });
+    }
+    if targets.len() > crate::crypto::envelope::MAX_BOXES {
+        return Err(CryptoError::Oversized {
+            what: "recipient count",
+            len: targets.len(),
+            max: crate::crypto::envelope::MAX_BOXES,
+        });
+    }
+    let mut seen = HashSet::with_capacity(targets.len());
+    for (role, recipient) in &targets {
+        check_id("recipient id", recipient.id)?;
+        if !seen.insert((*role, recipient.id)) {
+            return Err(CryptoError::DuplicateRecipient {
+                recipient: recipient.id.to_owned(),
+            });
+        }
+    }
+    Ok(targets)
+}
+
+fn open_role(
+    envelope: &Envelope,
+    role: BoxRole,
+    id: &str,
+    key: &Puk,
+    expected: &ExpectedSender<'_>,
+) -> Result<OpenedEnvelope, CryptoError> {
+    let recipient_box = envelope
+        .find_box(role, id)
+        .ok_or_else(|| CryptoError::NoBoxForRecipient {
+            role: role.name(),
+            recipient: id.to_owned(),
+        })?;
+    if recipient_box.generation != key.generation() {
+        return Err(CryptoError::StaleGeneration {
+            sealed: recipient_box.generation,
+            supplied: key.generation(),
+        });
+    }
+    check_expected_sender(&envelope.sender, expected)?;
+
+    let context = MessageContext {
+        flags: envelope.flags(),
+        sender: &envelope.sender,
+        ephemeral_public: &envelope.ephemeral_public,
+        manifest_hash: Sha256::digest(&envelope.sealed_manifest).into(),
+        bcc_commitment: &envelope.bcc_commitment,
+    };
+    let contents = open_box(&context, recipient_box, key.mail_secret(), key.public_key())?;
+    verify_box_signature(&envelope.sender, &contents)?;
+    if let Some(opening) = &contents.bcc_opening {
+        opening.verify(&envelope.bcc_commitment)?;
+    }
+    let manifest = Manifest::open(&contents.shared_key, &envelope.sealed_manifest)?;
+    Ok(OpenedEnvelope {
+        shared_key: contents.shared_key,
+        manifest,
+        digest: contents.digest,
+        bcc_opening: contents.bcc_opening,
+        not_e2ee: envelope.not_e2ee(),
+    })
+}
+
+fn check_expected_sender(actual: &EnvelopeSender, expected: &ExpectedSender<'_>) -> Result<(), CryptoError> {
+    let matches = match (actual, expected) {
+        (
+            EnvelopeSender::Device {
+                user_id,
+                device_id,
+                signing_key,
+            },
+            ExpectedSender::Device {
+                user_id: expected_user,
+                device_id: expected_device,
+                keys,
+            },
+        ) => user_id == expected_user && device_id == expected_device && *signing_key == keys.signing_key_bytes(),
+        (EnvelopeSender::Service { service_id }, ExpectedSender::Service { service_id: expected_id }) => {
+            service_id == expected_id
+        }
+        _ => false,
+    };
+    if !matches {
+        return Err(CryptoError::SenderMismatch);
+    }
+    Ok(())
+}
+
+/// Requires a valid signature from a device sender and no signature from the service.
+fn verify_box_signature(sender: &EnvelopeSender, contents: &BoxContents) -> Result<(), CryptoError> {
+    let what = "recipient digest";
+    match (sender, &contents.signature) {
+        (EnvelopeSender::Device { signing_key, .. }, Some(signature)) => {
+            let key = decode_verifying_key(signing_key)?;
+            verify_signature(&key, what, &signature_input(&contents.digest), signature)
+        }
+        (EnvelopeSender::Device { .. }, None) => Err(CryptoError::InvalidSignature { what }),
+        (EnvelopeSender::Service { .. }, None) => Ok(()),
+        (EnvelopeSender::Service { .. }, Some(_)) => Err(CryptoError::Malformed {
+            what: "box plaintext",
+            reason: "a box from the service carries a signature",
+        }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::crypto::puk::Generation;
+    use crate::crypto::recipient_box::BoxInput;
+    use rand_chacha::ChaCha20Rng;
+    use rand_core::SeedableRng;
+
+    /// Re-seals Bob's box so that it claims `claimed` as sender but is signed by `signer`.
+    fn forge_box(
+        sealed: &mut SealedMessage,
+        claimed: &DeviceKeys,
+        signer: &DeviceKeys,
+        bob: &Puk,
+        rng: &mut ChaCha20Rng,
+    ) {
+        let envelope = &mut sealed.envelope;
+        envelope.sender = EnvelopeSender::Device {
+            user_id: "alice".to_owned(),
+            device_id: "laptop".to_owned(),
+            signing_key: claimed.public_keys().signing_key_bytes(),
+        };
+        let ephemeral_secret = StaticSecret::from(*Secret32::random(rng).expose_secret());
+        envelope.ephemeral_public = X25519PublicKey::from(&ephemeral_secret).to_bytes();
+        let context = MessageContext {
+            flags: envelope.flags(),
+            sender: &envelope.sender,
+            ephemeral_public: &envelope.ephemeral_public,
+            manifest_hash: Sha256::digest(&envelope.sealed_manifest).into(),
+            bcc_commitment: &envelope.bcc_commitment,
+        };
+        let shared_key = Secret32::from_bytes([0; 32]);
+        let input = BoxInput {
+            role: BoxRole::Recipient,
+            recipient_id: "bob",
+            recipient: bob.public_key(),
+            shared_key: &shared_key,
+            signer: Some(signer),
+            bcc_opening: None,
+        };
+        let forged = seal_box(&context, &ephemeral_secret, &input).unwrap();
+        envelope.boxes = vec![forged];
+    }
+
+    #[test]
+    fn signature_by_other_device_is_rejected() {
+        let mut rng = ChaCha20Rng::seed_from_u64(51);
+        let alice = DeviceKeys::generate(&mut rng);
+        let mallory = DeviceKeys::generate(&mut rng);
+        let bob = Puk::generate(Generation::FIRST, &mut rng);
+        let draft = MessageDraft {
+            pieces: &[b"hi"],
+            bcc: &[],
+            recipients: &[Recipient {
+                id: "bob",
+                key: bob.public_key(),
+                reveal_bcc: false,
+            }],
+            service: None,
+        };
+        let sender = Sender::Device {
+            user_id: "alice",
+            device_id: "laptop",
+            keys: &alice,
+        };
+        let mut sealed = seal_message(&sender, &draft, &mut rng).unwrap();
+        forge_box(&mut sealed, &alice, &mallory, &bob, &mut rng);
+        let expected = ExpectedSender::Device {
+            user_id: "alice",
+            device_id: "laptop",
+            keys: alice.public_keys(),
+        };
+        assert_eq!(
+            open_envelope(&sealed.envelope, "bob", &bob, &expected).unwrap_err(),
+            CryptoError::InvalidSignature {
+                what: "recipient digest"
+            }
+        );
+    }
+}

@@ -1,0 +1,100 @@
+//! Runs the model checker over every scope of a configuration and merges the results.
+
+mod progress;
+mod report;
+mod trace;
+
+pub use report::{CheckReport, PropertyKind, PropertyResult, PropertyStatus, ScopeResult};
+pub use trace::{Trace, TraceStep};
+
+use mailspec_model::properties::catalog;
+use mailspec_model::{configuration, MailModel, ModelMutant, CONFIG_NAMES};
+use stateright::{Checker, Model};
+use std::time::Instant;
+
+/// The search order. BFS finds shortest traces; DFS uses less memory.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Strategy {
+    Bfs,
+    Dfs,
+}
+
+impl std::str::FromStr for Strategy {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        match text {
+            "bfs" => Ok(Strategy::Bfs),
+            "dfs" => Ok(Strategy::Dfs),
+            other => Err(format!("invalid strategy '{other}': expected bfs or dfs")),
+        }
+    }
+}
+
+/// What to check and how.
+#[derive(Clone, Debug)]
+pub struct CheckOptions {
+    pub config: String,
+    pub threads: usize,
+    pub strategy: Strategy,
+    pub mutant: Option<ModelMutant>,
+    /// Print a progress line on stderr at least once a second.
+    pub progress: bool,
+}
+
+impl Default for CheckOptions {
+    fn default() -> Self {
+        CheckOptions { config: "default".into(), threads: 1, strategy: Strategy::Bfs, mutant: None, progress: false }
+    }
+}
+
+/// Returns the scopes of a configuration, or a one-line error naming the bad value.
+pub fn scopes(config: &str) -> Result<Vec<MailModel>, String> {
+    let expected = CONFIG_NAMES.join(", ");
+    let built = configuration(config).ok_or_else(|| format!("unknown configuration '{config}': expected one of {expected}"))?;
+    built.map_err(|error| format!("internal error in configuration '{config}': {error}"))
+}
+
+/// Checks every scope of the configuration and returns the merged report.
+pub fn run(options: &CheckOptions) -> Result<CheckReport, String> {
+    let started = Instant::now();
+    let mut results = Vec::new();
+    for model in scopes(&options.config)? {
+        let model = model.with_mutant(options.mutant);
+        results.push(check_scope(model, options));
+    }
+    Ok(CheckReport::merge(&options.config, options.mutant, results, started.elapsed()))
+}
+
+/// Checks one scope. A violation found with several threads is searched again with
+/// one BFS thread, which stateright guarantees to return a shortest trace.
+fn check_scope(model: MailModel, options: &CheckOptions) -> ScopeResult {
+    let started = Instant::now();
+    let scope = model.scope;
+    let builder = model.clone().checker().threads(options.threads.max(1));
+    let mut result = match options.strategy {
+        Strategy::Bfs => {
+            let checker = progress::watch(scope, builder.spawn_bfs(), options.progress);
+            ScopeResult::from_checker(&model, &checker, started.elapsed())
+        }
+        Strategy::Dfs => {
+            let checker = progress::watch(scope, builder.spawn_dfs(), options.progress);
+            ScopeResult::from_checker(&model, &checker, started.elapsed())
+        }
+    };
+
+    let shortest_needed = options.threads > 1 || options.strategy == Strategy::Dfs;
+    if shortest_needed && !result.violations.is_empty() {
+        let rerun = model.clone().checker().spawn_bfs().join();
+        result.violations = ScopeResult::from_checker(&model, &rerun, started.elapsed()).violations;
+    }
+    result
+}
+
+/// Returns every property's name and kind in catalog order, always then sometimes.
+pub fn property_names() -> Vec<(&'static str, PropertyKind)> {
+    catalog()
+        .iter()
+        .flat_map(|p| [(p.name, PropertyKind::Always), (p.witness, PropertyKind::Sometimes)])
+        .collect()
+}

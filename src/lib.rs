@@ -1,0 +1,5 @@
+//! The `mailspec` facade: model checking and reporting behind the command line.
+
+pub mod check;
+
+pub use mailspec_model as model;
