@@ -46,6 +46,9 @@ struct CheckArgs {
     /// Switch on one model mutant, to see the checker catch it.
     #[arg(long, value_name = "NAME")]
     mutant: Option<String>,
+    /// Check one scope only: tenancy, keys, modes, escrow or calendar.
+    #[arg(long, value_name = "NAME")]
+    scope: Option<String>,
 }
 
 #[derive(clap::Args)]
@@ -74,6 +77,7 @@ fn main() -> ExitCode {
             format: "human".into(),
             trace_out: None,
             mutant: None,
+            scope: None,
         }),
     };
     match result {
@@ -118,11 +122,11 @@ fn run_check(args: CheckArgs) -> Result<ExitCode, String> {
         other => return Err(format!("invalid format '{other}': expected human or json")),
     };
     let mutant = args.mutant.as_deref().map(parse_mutant).transpose()?;
-    check::scopes(&args.config)?;
+    let options = CheckOptions { config: args.config, threads, strategy, mutant, scope: args.scope, progress: true };
+    check::selected_scopes(&options)?;
     let trace_file = args.trace_out.as_ref().map(open_trace_file).transpose()?;
 
     // 2. Search every scope.
-    let options = CheckOptions { config: args.config, threads, strategy, mutant, progress: true };
     let report = check::run(&options)?;
 
     // 3. Report, and write the trace.

@@ -38,13 +38,15 @@ pub struct CheckOptions {
     pub threads: usize,
     pub strategy: Strategy,
     pub mutant: Option<ModelMutant>,
+    /// Check only the scope with this name.
+    pub scope: Option<String>,
     /// Print a progress line on stderr at least once a second.
     pub progress: bool,
 }
 
 impl Default for CheckOptions {
     fn default() -> Self {
-        CheckOptions { config: "default".into(), threads: 1, strategy: Strategy::Bfs, mutant: None, progress: false }
+        CheckOptions { config: "default".into(), threads: 1, strategy: Strategy::Bfs, mutant: None, scope: None, progress: false }
     }
 }
 
@@ -55,11 +57,24 @@ pub fn scopes(config: &str) -> Result<Vec<MailModel>, String> {
     built.map_err(|error| format!("internal error in configuration '{config}': {error}"))
 }
 
+/// Returns the scopes to check: all of them, or the one the options name.
+pub fn selected_scopes(options: &CheckOptions) -> Result<Vec<MailModel>, String> {
+    let all = scopes(&options.config)?;
+    let Some(wanted) = options.scope.as_deref() else { return Ok(all) };
+    let names: Vec<&str> = all.iter().map(|model| model.scope).collect();
+    let expected = names.join(", ");
+    let chosen: Vec<MailModel> = all.iter().filter(|model| model.scope == wanted).cloned().collect();
+    if chosen.is_empty() {
+        return Err(format!("unknown scope '{wanted}': expected one of {expected}"));
+    }
+    Ok(chosen)
+}
+
 /// Checks every scope of the configuration and returns the merged report.
 pub fn run(options: &CheckOptions) -> Result<CheckReport, String> {
     let started = Instant::now();
     let mut results = Vec::new();
-    for model in scopes(&options.config)? {
+    for model in selected_scopes(options)? {
         let model = model.with_mutant(options.mutant);
         results.push(check_scope(model, options));
     }

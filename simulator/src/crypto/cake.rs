@@ -15,7 +15,7 @@ use aes_gcm::aead::generic_array::GenericArray;
 use aes_gcm::aead::{AeadInPlace, KeyInit};
 use aes_gcm::{Aes256Gcm, Nonce, Tag};
 use rand_core::CryptoRngCore;
-use sha2::{Digest, Sha512};
+use sha2::{Digest, Sha256, Sha512};
 use subtle::ConstantTimeEq;
 use zeroize::Zeroizing;
 
@@ -49,6 +49,51 @@ pub fn seal(
     plaintext: &[u8],
     rng: &mut impl CryptoRngCore,
 ) -> Result<Vec<u8>, CryptoError> {
+    seal_inner(key, plaintext, rng, None)
+}
+
+/// Encrypts like `seal` and also returns SHA-256 of the ciphertext.
+///
+/// The hash is computed chunk by chunk while each sealed chunk is still in cache, which saves
+/// a second pass over a large ciphertext.
+pub fn seal_and_hash(
+    key: &Secret32,
+    plaintext: &[u8],
+    rng: &mut impl CryptoRngCore,
+) -> Result<(Vec<u8>, [u8; 32]), CryptoError> {
+    let mut hasher = Sha256::new();
+    let ciphertext = seal_inner(key, plaintext, rng, Some(&mut hasher))?;
+    Ok((ciphertext, hasher.finalize().into()))
+}
+
+/// Decrypts a Cake ciphertext. `what` names the object in error messages, for example "manifest".
+///
+/// Checks the key commitment first, so a wrong key fails with `KeyCommitmentMismatch` before
+/// any chunk is decrypted.
+pub fn open(key: &Secret32, ciphertext: &[u8], what: &'static str) -> Result<Vec<u8>, CryptoError> {
+    open_inner(key, ciphertext, what, None)
+}
+
+/// Decrypts like `open` and also returns SHA-256 of the whole ciphertext, even when decryption fails.
+///
+/// A caller that compares the hash with a published value can then report a hash mismatch
+/// in preference to a decryption error, because any change to the ciphertext changes the hash.
+pub fn open_and_hash(
+    key: &Secret32,
+    ciphertext: &[u8],
+    what: &'static str,
+) -> (Result<Vec<u8>, CryptoError>, [u8; 32]) {
+    let mut hasher = Sha256::new();
+    let result = open_inner(key, ciphertext, what, Some(&mut hasher));
+    (result, hasher.finalize().into())
+}
+
+fn seal_inner(
+    key: &Secret32,
+    plaintext: &[u8],
+    rng: &mut impl CryptoRngCore,
+    mut hasher: Option<&mut Sha256>,
+) -> Result<Vec<u8>, CryptoError> {
     if plaintext.len() > MAX_PLAINTEXT_LEN {
         return Err(CryptoError::Oversized {
             what: "Cake plaintext",
@@ -63,21 +108,69 @@ pub fn seal(
     let mut out = Vec::with_capacity(sealed_len(plaintext.len()));
     out.extend_from_slice(&nonce);
     out.extend_from_slice(&commitment);
+    if let Some(hasher) = hasher.as_deref_mut() {
+        hasher.update(&out);
+    }
 
     let full_chunks = plaintext.len() / CHUNK_LEN;
     let (full, last) = plaintext.split_at(full_chunks * CHUNK_LEN);
     for (index, chunk) in full.chunks_exact(CHUNK_LEN).enumerate() {
-        seal_chunk(&cipher, &mut out, chunk, index as u64, false);
+        seal_chunk(&cipher, &mut out, chunk, index as u64, false, hasher.as_deref_mut());
     }
-    seal_chunk(&cipher, &mut out, last, full_chunks as u64, true);
+    seal_chunk(&cipher, &mut out, last, full_chunks as u64, true, hasher);
     Ok(out)
 }
 
-/// Decrypts a Cake ciphertext. `what` names the object in error messages, for example "manifest".
-///
-/// Checks the key commitment first, so a wrong key fails with `KeyCommitmentMismatch` before
-/// any chunk is decrypted.
-pub fn open(key: &Secret32, ciphertext: &[u8], what: &'static str) -> Result<Vec<u8>, CryptoError> {
+fn open_inner(
+    key: &Secret32,
+    ciphertext: &[u8],
+    what: &'static str,
+    mut hasher: Option<&mut Sha256>,
+) -> Result<Vec<u8>, CryptoError> {
+    let header = parse_header(key, ciphertext, what);
+    let (cipher, layout, body) = match header {
+        Ok(parts) => parts,
+        Err(error) => {
+            if let Some(hasher) = hasher {
+                hasher.update(ciphertext);
+            }
+            return Err(error);
+        }
+    };
+    if let Some(hasher) = hasher.as_deref_mut() {
+        hasher.update(&ciphertext[..HEADER_LEN]);
+    }
+
+    let mut out = Vec::with_capacity(layout.plaintext_len);
+    let mut failed = false;
+    let (full, last) = body.split_at(layout.full_chunks * SEALED_CHUNK_LEN);
+    let chunks = full
+        .chunks_exact(SEALED_CHUNK_LEN)
+        .map(|chunk| (chunk, false))
+        .chain([(last, true)]);
+    for (index, (chunk, is_final)) in chunks.enumerate() {
+        if let Some(hasher) = hasher.as_deref_mut() {
+            hasher.update(chunk);
+        } else if failed {
+            break;
+        }
+        if !failed {
+            failed = !open_chunk(&cipher, &mut out, chunk, index as u64, is_final);
+        }
+    }
+    if failed {
+        out.clear();
+        return Err(CryptoError::DecryptionFailed { what });
+    }
+    Ok(out)
+}
+
+/// Checks the length and key commitment, and returns the cipher, the chunk layout and the body after the header.
+fn parse_header<'a>(
+    key: &Secret32,
+    ciphertext: &'a [u8],
+    what: &'static str,
+) -> Result<(Aes256Gcm, ChunkLayout, &'a [u8]), CryptoError> {
     if ciphertext.len() < HEADER_LEN + TAG_LEN {
         return Err(CryptoError::Truncated {
             what,
@@ -93,15 +186,8 @@ pub fn open(key: &Secret32, ciphertext: &[u8], what: &'static str) -> Result<Vec
     if !bool::from(expected_commitment.ct_eq(commitment)) {
         return Err(CryptoError::KeyCommitmentMismatch { what });
     }
-
     let layout = ChunkLayout::of_body(body.len(), what)?;
-    let mut out = Vec::with_capacity(layout.plaintext_len);
-    let (full, last) = body.split_at(layout.full_chunks * SEALED_CHUNK_LEN);
-    for (index, chunk) in full.chunks_exact(SEALED_CHUNK_LEN).enumerate() {
-        open_chunk(&cipher, &mut out, chunk, index as u64, false, what)?;
-    }
-    open_chunk(&cipher, &mut out, last, layout.full_chunks as u64, true, what)?;
-    Ok(out)
+    Ok((cipher, layout, body))
 }
 
 /// Returns the AES-256-GCM cipher under the one-time key and the key commitment.
@@ -124,8 +210,15 @@ pub fn chunk_nonce(index: u64, is_final: bool) -> [u8; 12] {
     nonce
 }
 
-/// Appends `chunk` to `out`, encrypts it there in place, then appends its tag.
-fn seal_chunk(cipher: &Aes256Gcm, out: &mut Vec<u8>, chunk: &[u8], index: u64, is_final: bool) {
+/// Appends `chunk` to `out`, encrypts it there in place, appends its tag, and feeds the sealed chunk to `hasher`.
+fn seal_chunk(
+    cipher: &Aes256Gcm,
+    out: &mut Vec<u8>,
+    chunk: &[u8],
+    index: u64,
+    is_final: bool,
+    hasher: Option<&mut Sha256>,
+) {
     let start = out.len();
     out.extend_from_slice(chunk);
     let nonce = chunk_nonce(index, is_final);
@@ -133,32 +226,20 @@ fn seal_chunk(cipher: &Aes256Gcm, out: &mut Vec<u8>, chunk: &[u8], index: u64, i
         .encrypt_in_place_detached(Nonce::from_slice(&nonce), b"", &mut out[start..])
         .expect("a 16 KiB chunk is far below the AES-GCM message limit");
     out.extend_from_slice(&tag);
+    if let Some(hasher) = hasher {
+        hasher.update(&out[start..]);
+    }
 }
 
-/// Appends the decryption of one sealed chunk (ciphertext then tag) to `out`.
-fn open_chunk(
-    cipher: &Aes256Gcm,
-    out: &mut Vec<u8>,
-    sealed_chunk: &[u8],
-    index: u64,
-    is_final: bool,
-    what: &'static str,
-) -> Result<(), CryptoError> {
+/// Appends the decryption of one sealed chunk (ciphertext then tag) to `out`; returns `false` if the tag is wrong.
+fn open_chunk(cipher: &Aes256Gcm, out: &mut Vec<u8>, sealed_chunk: &[u8], index: u64, is_final: bool) -> bool {
     let (data, tag) = sealed_chunk.split_at(sealed_chunk.len() - TAG_LEN);
     let start = out.len();
     out.extend_from_slice(data);
     let nonce = chunk_nonce(index, is_final);
-    let result = cipher.decrypt_in_place_detached(
-        Nonce::from_slice(&nonce),
-        b"",
-        &mut out[start..],
-        Tag::from_slice(tag),
-    );
-    if result.is_err() {
-        out.clear();
-        return Err(CryptoError::DecryptionFailed { what });
-    }
-    Ok(())
+    cipher
+        .decrypt_in_place_detached(Nonce::from_slice(&nonce), b"", &mut out[start..], Tag::from_slice(tag))
+        .is_ok()
 }
 
 /// Chunk boundaries of a ciphertext body (the bytes after the header).
@@ -292,6 +373,31 @@ mod tests {
             open(&key(), &swapped, "test"),
             Err(CryptoError::DecryptionFailed { what: "test" })
         );
+    }
+
+    #[test]
+    fn hash_variants_return_sha256_of_ciphertext() {
+        let plaintext = vec![5u8; 2 * CHUNK_LEN + 3];
+        let (sealed, hash) = seal_and_hash(&key(), &plaintext, &mut rng()).unwrap();
+        let expected: [u8; 32] = Sha256::digest(&sealed).into();
+        assert_eq!(hash, expected);
+        let (opened, open_hash) = open_and_hash(&key(), &sealed, "test");
+        assert_eq!(opened.unwrap(), plaintext);
+        assert_eq!(open_hash, expected);
+    }
+
+    #[test]
+    fn open_and_hash_hashes_everything_on_failure() {
+        let mut sealed = seal(&key(), &vec![5u8; 2 * CHUNK_LEN], &mut rng()).unwrap();
+        sealed[HEADER_LEN + 1] ^= 1;
+        let (result, hash) = open_and_hash(&key(), &sealed, "test");
+        assert_eq!(result, Err(CryptoError::DecryptionFailed { what: "test" }));
+        assert_eq!(hash, <[u8; 32]>::from(Sha256::digest(&sealed)));
+
+        sealed[0] ^= 1;
+        let (result, hash) = open_and_hash(&key(), &sealed, "test");
+        assert_eq!(result, Err(CryptoError::KeyCommitmentMismatch { what: "test" }));
+        assert_eq!(hash, <[u8; 32]>::from(Sha256::digest(&sealed)));
     }
 
     #[test]

@@ -302,5 +302,4 @@ mod tests {
             Err(LinkUrlError::BadSecretEncoding)
         );
     }
-    }
 }

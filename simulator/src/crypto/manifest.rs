@@ -3,7 +3,6 @@
 use core::fmt;
 
 use rand_core::CryptoRngCore;
-use sha2::{Digest, Sha256};
 use zeroize::Zeroizing;
 
 use crate::crypto::cake;
@@ -60,8 +59,7 @@ impl Manifest {
         let mut ciphertexts = Vec::with_capacity(pieces.len());
         for piece in pieces {
             let key = Secret32::random(rng);
-            let ciphertext = cake::seal(&key, piece, rng)?;
-            let ciphertext_hash = Sha256::digest(&ciphertext).into();
+            let (ciphertext, ciphertext_hash) = cake::seal_and_hash(&key, piece, rng)?;
             entries.push(ManifestEntry {
                 key,
                 ciphertext_hash,
@@ -71,17 +69,20 @@ impl Manifest {
         Ok((Self { entries }, ciphertexts))
     }
 
-    /// Checks a piece ciphertext against its hash, then decrypts it with its key.
+    /// Decrypts piece `index` and checks its ciphertext against the hash in the manifest.
+    ///
+    /// Hashing and decryption share one pass over the ciphertext. A hash mismatch is reported
+    /// as `PieceHashMismatch` even when decryption also failed, and no plaintext is returned.
     pub fn open_piece(&self, index: usize, ciphertext: &[u8]) -> Result<Vec<u8>, CryptoError> {
         let entry = self.entries.get(index).ok_or(CryptoError::PieceIndexOutOfRange {
             index,
             count: self.entries.len(),
         })?;
-        let hash: [u8; 32] = Sha256::digest(ciphertext).into();
+        let (result, hash) = cake::open_and_hash(&entry.key, ciphertext, "piece");
         if hash != entry.ciphertext_hash {
             return Err(CryptoError::PieceHashMismatch { index });
         }
-        cake::open(&entry.key, ciphertext, "piece")
+        result
     }
 
     /// Encodes the manifest and seals it with Cake under `shared_key`.

@@ -368,12 +368,14 @@ mod tests {
     use rand_chacha::ChaCha20Rng;
     use rand_core::SeedableRng;
 
-    /// Re-seals Bob's box so that it claims `claimed` as sender but is signed by `signer`.
+    /// Replaces all boxes with one box for Bob that names `claimed` as sender, is signed by
+    /// `signer`, and reveals `bcc_opening`.
     fn forge_box(
         sealed: &mut SealedMessage,
         claimed: &DeviceKeys,
         signer: &DeviceKeys,
         bob: &Puk,
+        bcc_opening: Option<&BccOpening>,
         rng: &mut ChaCha20Rng,
     ) {
         let envelope = &mut sealed.envelope;
@@ -398,18 +400,13 @@ mod tests {
             recipient: bob.public_key(),
             shared_key: &shared_key,
             signer: Some(signer),
-            bcc_opening: None,
+            bcc_opening,
         };
         let forged = seal_box(&context, &ephemeral_secret, &input).unwrap();
         envelope.boxes = vec![forged];
     }
 
-    #[test]
-    fn signature_by_other_device_is_rejected() {
-        let mut rng = ChaCha20Rng::seed_from_u64(51);
-        let alice = DeviceKeys::generate(&mut rng);
-        let mallory = DeviceKeys::generate(&mut rng);
-        let bob = Puk::generate(Generation::FIRST, &mut rng);
+    fn seal_to_bob(alice: &DeviceKeys, bob: &Puk, rng: &mut ChaCha20Rng) -> SealedMessage {
         let draft = MessageDraft {
             pieces: &[b"hi"],
             bcc: &[],
@@ -423,20 +420,46 @@ mod tests {
         let sender = Sender::Device {
             user_id: "alice",
             device_id: "laptop",
-            keys: &alice,
+            keys: alice,
         };
-        let mut sealed = seal_message(&sender, &draft, &mut rng).unwrap();
-        forge_box(&mut sealed, &alice, &mallory, &bob, &mut rng);
-        let expected = ExpectedSender::Device {
+        seal_message(&sender, &draft, rng).unwrap()
+    }
+
+    fn expected_alice(alice: &DeviceKeys) -> ExpectedSender<'_> {
+        ExpectedSender::Device {
             user_id: "alice",
             device_id: "laptop",
             keys: alice.public_keys(),
-        };
+        }
+    }
+
+    #[test]
+    fn signature_by_other_device_is_rejected() {
+        let mut rng = ChaCha20Rng::seed_from_u64(51);
+        let alice = DeviceKeys::generate(&mut rng);
+        let mallory = DeviceKeys::generate(&mut rng);
+        let bob = Puk::generate(Generation::FIRST, &mut rng);
+        let mut sealed = seal_to_bob(&alice, &bob, &mut rng);
+        forge_box(&mut sealed, &alice, &mallory, &bob, None, &mut rng);
         assert_eq!(
-            open_envelope(&sealed.envelope, "bob", &bob, &expected).unwrap_err(),
+            open_envelope(&sealed.envelope, "bob", &bob, &expected_alice(&alice)).unwrap_err(),
             CryptoError::InvalidSignature {
                 what: "recipient digest"
             }
+        );
+    }
+
+    #[test]
+    fn revealed_bcc_list_must_match_commitment() {
+        let mut rng = ChaCha20Rng::seed_from_u64(52);
+        let alice = DeviceKeys::generate(&mut rng);
+        let bob = Puk::generate(Generation::FIRST, &mut rng);
+        let mut sealed = seal_to_bob(&alice, &bob, &mut rng);
+        let wrong = BccOpening::new(&["dave@mail.example".to_owned()], &mut rng).unwrap();
+        forge_box(&mut sealed, &alice, &alice, &bob, Some(&wrong), &mut rng);
+        assert_eq!(
+            open_envelope(&sealed.envelope, "bob", &bob, &expected_alice(&alice)).unwrap_err(),
+            CryptoError::BccCommitmentMismatch
         );
     }
 }

@@ -12,7 +12,7 @@ pub mod cake;
 pub mod device;
 pub mod envelope;
 pub mod error;
-mod kdf;
+pub mod kdf;
 pub mod link;
 pub mod manifest;
 pub mod message;
