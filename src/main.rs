@@ -46,9 +46,12 @@ struct CheckArgs {
     /// Switch on one model mutant, to see the checker catch it.
     #[arg(long, value_name = "NAME")]
     mutant: Option<String>,
-    /// Check one scope only: tenancy, keys, modes, escrow or calendar.
+    /// Check one scope only: tenancy, keys, peers, modes, escrow or calendar.
     #[arg(long, value_name = "NAME")]
     scope: Option<String>,
+    /// Turn symmetry reduction off, to compare state counts.
+    #[arg(long)]
+    no_symmetry: bool,
 }
 
 #[derive(clap::Args)]
@@ -59,7 +62,7 @@ struct ExploreArgs {
     /// Configuration whose scope to explore.
     #[arg(long, default_value = "small", value_name = "NAME")]
     config: String,
-    /// Scope to explore: tenancy, keys, modes, escrow or calendar.
+    /// Scope to explore: tenancy, keys, peers, modes, escrow or calendar.
     #[arg(long, default_value = "keys")]
     scope: String,
 }
@@ -78,6 +81,7 @@ fn main() -> ExitCode {
             trace_out: None,
             mutant: None,
             scope: None,
+            no_symmetry: false,
         }),
     };
     match result {
@@ -122,7 +126,15 @@ fn run_check(args: CheckArgs) -> Result<ExitCode, String> {
         other => return Err(format!("invalid format '{other}': expected human or json")),
     };
     let mutant = args.mutant.as_deref().map(parse_mutant).transpose()?;
-    let options = CheckOptions { config: args.config, threads, strategy, mutant, scope: args.scope, progress: true };
+    let options = CheckOptions {
+        config: args.config,
+        threads,
+        strategy,
+        mutant,
+        scope: args.scope,
+        no_symmetry: args.no_symmetry,
+        progress: true,
+    };
     check::selected_scopes(&options)?;
     let trace_file = args.trace_out.as_ref().map(open_trace_file).transpose()?;
 

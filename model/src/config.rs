@@ -18,6 +18,8 @@ pub const CONFIG_NAMES: [&str; 3] = ["small", "default", "large"];
 struct Size {
     key_epochs: u8,
     key_messages: u8,
+    peer_epochs: u8,
+    peer_slots: u8,
     mode_messages: u8,
     escrow_epochs: u8,
     escrow_messages: u8,
@@ -30,6 +32,8 @@ fn size(name: &str) -> Option<Size> {
         "small" => Some(Size {
             key_epochs: 3,
             key_messages: 1,
+            peer_epochs: 3,
+            peer_slots: 2,
             mode_messages: 1,
             escrow_epochs: 3,
             escrow_messages: 1,
@@ -39,6 +43,8 @@ fn size(name: &str) -> Option<Size> {
         "default" => Some(Size {
             key_epochs: 4,
             key_messages: 1,
+            peer_epochs: 3,
+            peer_slots: 3,
             mode_messages: 2,
             escrow_epochs: 4,
             escrow_messages: 1,
@@ -48,6 +54,8 @@ fn size(name: &str) -> Option<Size> {
         "large" => Some(Size {
             key_epochs: 5,
             key_messages: 1,
+            peer_epochs: 5,
+            peer_slots: 3,
             mode_messages: 3,
             escrow_epochs: 4,
             escrow_messages: 2,
@@ -75,7 +83,7 @@ impl std::fmt::Display for SetupError {
 /// Returns the scopes of a named configuration, or `None` for an unknown name.
 pub fn configuration(name: &str) -> Option<Result<Vec<MailModel>, SetupError>> {
     let size = size(name)?;
-    let scopes = [tenancy(), keys(size), modes(size), escrow(size), calendar(size)];
+    let scopes = [tenancy(), keys(size), peers(size), modes(size), escrow(size), calendar(size)];
     Some(scopes.into_iter().collect())
 }
 
@@ -179,6 +187,31 @@ fn keys(size: Size) -> Result<MailModel, SetupError> {
     };
     let bounds = Bounds { max_epoch: size.key_epochs, max_messages: size.key_messages, max_events: 0 };
     build("keys", world, &setup, space, bounds)
+}
+
+/// Two users who play the same part: each enrolls and revokes devices and sends E2EE
+/// mail to the other, so symmetry reduction merges the states that swap them.
+fn peers(size: Size) -> Result<MailModel, SetupError> {
+    let world = World {
+        accounts: vec![account(Region::Eu, Plan::Business)],
+        domains: vec![custom(0)],
+        users: vec![user(0, 0, size.peer_slots), user(0, 0, size.peer_slots)],
+        ..World::default()
+    };
+    let mut setup = open_account(0, 0, Policy::SecureOnly);
+    setup.extend([Operation::EnableUser { user: UserId(0) }, Operation::EnableUser { user: UserId(1) }]);
+    let space = ActionSpace {
+        devices: true,
+        senders: vec![Client::App(device(0, 0)), Client::App(device(1, 0))],
+        recipients: vec![Recipient::User(UserId(0)), Recipient::User(UserId(1))],
+        modes: vec![ModeRequest::E2ee],
+        attachments: vec![0],
+        expiries: vec![None],
+        reads: true,
+        ..ActionSpace::default()
+    };
+    let bounds = Bounds { max_epoch: size.peer_epochs, max_messages: 1, max_events: 0 };
+    build("peers", world, &setup, space, bounds)
 }
 
 /// Sending modes, recipients, webmail, links and the clock, across two regions (M, L, S).

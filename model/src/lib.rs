@@ -14,6 +14,7 @@ pub mod op;
 mod op_ids;
 pub mod properties;
 pub mod rules;
+pub mod scenarios;
 pub mod scope;
 pub mod state;
 pub mod symmetry;

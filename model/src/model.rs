@@ -51,7 +51,7 @@ impl Model for MailModel {
     fn next_state(&self, state: &State, action: Operation) -> Option<State> {
         let next = self.rules().apply(state, &action).state?;
         if self.symmetry {
-            return Some(crate::symmetry::representative(&self.world, &next));
+            return Some(crate::symmetry::representative(&self.world, &self.space, &next));
         }
         Some(next)
     }

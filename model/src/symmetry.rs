@@ -10,15 +10,16 @@
 
 use crate::ids::{DeviceId, UserId};
 use crate::op::{Client, Recipient};
+use crate::scope::ActionSpace;
 use crate::state::{Protection, State};
 use crate::world::World;
 
-pub fn representative(world: &World, state: &State) -> State {
+pub fn representative(world: &World, space: &ActionSpace, state: &State) -> State {
     let mut next = state.clone();
     for user in 0..next.users.len() {
         sort_devices(&mut next, UserId(user as u8));
     }
-    sort_users(world, &mut next);
+    sort_users(world, space, &mut next);
     next
 }
 
@@ -42,15 +43,33 @@ fn sort_devices(state: &mut State, user: UserId) {
     }
 }
 
-/// Returns the classes of users the world treats alike.
-fn interchangeable(world: &World) -> Vec<Vec<UserId>> {
+/// Returns true when swapping two users maps the scope's senders and recipients onto
+/// themselves, so that the scope offers each user the same operations.
+fn space_symmetric(space: &ActionSpace, a: UserId, b: UserId) -> bool {
+    let swap = |user: UserId| if user == a { b } else if user == b { a } else { user };
+    let swap_client = |client: &Client| match *client {
+        Client::App(device) => Client::App(DeviceId::new(swap(device.user), device.slot)),
+        Client::Webmail(user) => Client::Webmail(swap(user)),
+    };
+    let swap_recipient = |to: &Recipient| match *to {
+        Recipient::User(user) => Recipient::User(swap(user)),
+        other => other,
+    };
+    let senders_same = space.senders.iter().map(swap_client).all(|c| space.senders.contains(&c));
+    let recipients_same = space.recipients.iter().map(swap_recipient).all(|r| space.recipients.contains(&r));
+    senders_same && recipients_same
+}
+
+/// Returns the classes of users the world and the scope treat alike.
+pub fn interchangeable(world: &World, space: &ActionSpace) -> Vec<Vec<UserId>> {
     let mentioned = |user: UserId| {
         world.lists.iter().any(|list| list.members.contains(&user))
             || world.delegations.iter().any(|(a, b)| *a == user || *b == user)
     };
     let mut classes: Vec<Vec<UserId>> = Vec::new();
     for user in world.user_ids().filter(|u| !mentioned(*u)) {
-        let class = classes.iter_mut().find(|class| world.user(class[0]) == world.user(user));
+        let alike = |first: UserId| world.user(first) == world.user(user) && space_symmetric(space, first, user);
+        let class = classes.iter_mut().find(|class| alike(class[0]));
         match class {
             Some(class) => class.push(user),
             None => classes.push(vec![user]),
@@ -60,8 +79,8 @@ fn interchangeable(world: &World) -> Vec<Vec<UserId>> {
     classes
 }
 
-fn sort_users(world: &World, state: &mut State) {
-    for class in interchangeable(world) {
+fn sort_users(world: &World, space: &ActionSpace, state: &mut State) {
+    for class in interchangeable(world, space) {
         let mut order = class.clone();
         order.sort_by(|a, b| state.user(*a).cmp(state.user(*b)));
         if order == class {

@@ -8,10 +8,10 @@ use arbitrary::{Arbitrary, Unstructured};
 use mailspec_sim::crypto::link::create_link;
 use mailspec_sim::crypto::seal::hpke_open;
 use mailspec_sim::crypto::{
-    cake, open_envelope, open_puk_seed, open_service_box, seal_message, seal_puk_seed, AccountDataKey,
-    BackupKey, BoxRole, DeviceKeys, DevicePublicKeys, Envelope, ExpectedSender, Generation, LinkRecord, LinkSecret,
-    Manifest, MessageDraft, Puk, PukPublicKey, Recipient, Region, RegionRootKey, SealedPukSeed, Secret32,
-    Sender, WrappedDataKey,
+    cake, open_envelope, open_puk_seed, open_service_box, seal_message, seal_puk_seed,
+    AccountDataKey, BackupKey, BoxRole, DeviceKeys, DevicePublicKeys, Envelope, ExpectedSender,
+    Generation, LinkRecord, LinkSecret, Manifest, MessageDraft, Puk, PukPublicKey, Recipient,
+    Region, RegionRootKey, SealedPukSeed, Secret32, Sender, WrappedDataKey,
 };
 use rand_chacha::ChaCha20Rng;
 use rand_core::{RngCore, SeedableRng};
@@ -45,7 +45,10 @@ fn apply(valid: &[u8], mutations: &[Mutation]) -> Vec<u8> {
                 bytes[index] ^= 1 << (bit % 8);
             }
             Mutation::Truncate { len } => bytes.truncate(len % bytes.len()),
-            Mutation::Insert { position, bytes: extra } => {
+            Mutation::Insert {
+                position,
+                bytes: extra,
+            } => {
                 let index = position % (bytes.len() + 1);
                 bytes.splice(index..index, extra.iter().copied());
             }
@@ -73,7 +76,8 @@ fn fuzz(seed: u64, valid: &[u8], mut check: impl FnMut(usize, &[u8])) {
     for iteration in 0..ITERATIONS {
         rng.fill_bytes(&mut entropy);
         let mut unstructured = Unstructured::new(&entropy);
-        let input = Input::arbitrary(&mut unstructured).expect("4 KiB of entropy always yields an input");
+        let input =
+            Input::arbitrary(&mut unstructured).expect("4 KiB of entropy always yields an input");
         let bytes = match input {
             Input::Raw(bytes) => bytes,
             Input::Mutated(mutations) => apply(valid, &mutations),
@@ -91,21 +95,23 @@ struct Fixture {
     puk: Puk,
 }
 
-fn fixture(seed: u64) -> Fixture {
-    let mut rng = ChaCha20Rng::seed_from_u64(seed);
-    let device = DeviceKeys::generate(&mut rng);
-    let puk = Puk::generate(Generation::FIRST, &mut rng);
-    Fixture { rng, device, puk }
+impl Fixture {
+    fn new(seed: u64) -> Self {
+        let mut rng = ChaCha20Rng::seed_from_u64(seed);
+        let device = DeviceKeys::generate(&mut rng);
+        let puk = Puk::generate(Generation::FIRST, &mut rng);
+        Self { rng, device, puk }
+    }
 }
 
 #[test]
 fn envelope_decoder_and_opener() {
-    let mut f = fixture(1);
-    let service = Puk::generate(Generation::FIRST, &mut f.rng);
+    let mut fixture = Fixture::new(1);
+    let service = Puk::generate(Generation::FIRST, &mut fixture.rng);
     let bcc = vec!["carol@mail.example".to_owned()];
     let recipients = [Recipient {
         id: "bob",
-        key: f.puk.public_key(),
+        key: fixture.puk.public_key(),
         reveal_bcc: true,
     }];
     let draft = MessageDraft {
@@ -121,16 +127,18 @@ fn envelope_decoder_and_opener() {
     let sender = Sender::Device {
         user_id: "alice",
         device_id: "laptop",
-        keys: &f.device,
+        keys: &fixture.device,
     };
-    let sealed = seal_message(&sender, &draft, &mut f.rng).unwrap();
+    let sealed = seal_message(&sender, &draft, &mut fixture.rng).unwrap();
+
     let expected = ExpectedSender::Device {
         user_id: "alice",
         device_id: "laptop",
-        keys: f.device.public_keys(),
+        keys: fixture.device.public_keys(),
     };
     let original = sealed.envelope.clone();
     let valid = original.to_bytes();
+
     // A box covers the shared fields and itself, not the other boxes, so an opened envelope
     // must agree with the original on exactly those parts.
     let bound_parts_unchanged = |envelope: &Envelope, role: BoxRole, id: &str| {
@@ -141,13 +149,14 @@ fn envelope_decoder_and_opener() {
             && envelope.not_e2ee() == original.not_e2ee()
             && envelope.find_box(role, id) == original.find_box(role, id)
     };
+
     let mut decoded = 0;
     fuzz(11, &valid, |iteration, bytes| {
         let Ok(envelope) = Envelope::from_bytes(bytes) else {
             return;
         };
         decoded += 1;
-        if open_envelope(&envelope, "bob", &f.puk, &expected).is_ok() {
+        if open_envelope(&envelope, "bob", &fixture.puk, &expected).is_ok() {
             assert!(
                 bound_parts_unchanged(&envelope, BoxRole::Recipient, "bob"),
                 "iteration {iteration} opened an envelope whose bound parts changed"
@@ -160,34 +169,58 @@ fn envelope_decoder_and_opener() {
             );
         }
     });
-    assert!(decoded > 0, "no mutated envelope decoded, so the openers were never reached");
+
+    assert!(
+        decoded > 0,
+        "no mutated envelope decoded, so the openers were never reached"
+    );
 }
 
 #[test]
 fn cake_and_manifest_openers() {
-    let mut f = fixture(2);
-    let key = Secret32::random(&mut f.rng);
-    let (manifest, _) = Manifest::seal_pieces(&[b"one", b"two"], &mut f.rng).unwrap();
-    let sealed_manifest = manifest.seal(&key, &mut f.rng).unwrap();
-    let sealed_piece = cake::seal(&key, &[3u8; 20_000], &mut f.rng).unwrap();
+    let mut fixture = Fixture::new(2);
+    let key = Secret32::random(&mut fixture.rng);
+    let (manifest, _) = Manifest::seal_pieces(&[b"one", b"two"], &mut fixture.rng).unwrap();
+    let sealed_manifest = manifest.seal(&key, &mut fixture.rng).unwrap();
+    let sealed_piece = cake::seal(&key, &[3u8; 20_000], &mut fixture.rng).unwrap();
 
     fuzz(21, &sealed_manifest, |iteration, bytes| {
-        assert!(Manifest::open(&key, bytes).is_err(), "iteration {iteration}");
+        assert!(
+            Manifest::open(&key, bytes).is_err(),
+            "iteration {iteration}"
+        );
         let _ = Manifest::decode(bytes);
     });
     fuzz(22, &sealed_piece, |iteration, bytes| {
-        assert!(cake::open(&key, bytes, "fuzz").is_err(), "iteration {iteration}");
+        assert!(
+            cake::open(&key, bytes, "fuzz").is_err(),
+            "iteration {iteration}"
+        );
     });
 }
 
 #[test]
 fn sealed_seed_decoder_and_opener() {
-    let mut f = fixture(3);
-    let sealed = seal_puk_seed(&f.puk, "alice", "phone", f.device.public_keys(), &mut f.rng).unwrap();
+    let mut fixture = Fixture::new(3);
+    let sealed = seal_puk_seed(
+        &fixture.puk,
+        "alice",
+        "phone",
+        fixture.device.public_keys(),
+        &mut fixture.rng,
+    )
+    .unwrap();
     fuzz(31, &sealed.to_bytes(), |iteration, bytes| {
         if let Ok(decoded) = SealedPukSeed::from_bytes(bytes) {
             assert!(
-                open_puk_seed(&decoded, "alice", "phone", &f.device, f.puk.public_key()).is_err(),
+                open_puk_seed(
+                    &decoded,
+                    "alice",
+                    "phone",
+                    &fixture.device,
+                    fixture.puk.public_key()
+                )
+                .is_err(),
                 "iteration {iteration}"
             );
         }
@@ -197,20 +230,23 @@ fn sealed_seed_decoder_and_opener() {
         let split = bytes.len().min(32);
         enc[..split].copy_from_slice(&bytes[..split]);
         let secret = Secret32::from_bytes([9; 32]);
-        assert!(hpke_open(&secret, &enc, b"info", b"", &bytes[split..]).is_err(), "iteration {iteration}");
+        assert!(
+            hpke_open(&secret, &enc, b"info", b"", &bytes[split..]).is_err(),
+            "iteration {iteration}"
+        );
     });
 }
 
 #[test]
 fn public_key_decoders() {
-    let f = fixture(4);
-    let device_bytes = f.device.public_keys().to_bytes();
+    let fixture = Fixture::new(4);
+    let device_bytes = fixture.device.public_keys().to_bytes();
     fuzz(41, &device_bytes, |_, bytes| {
         if let Ok(keys) = DevicePublicKeys::from_bytes(bytes) {
             assert_eq!(keys.to_bytes().as_slice(), bytes);
         }
     });
-    let puk_bytes = f.puk.public_key().to_bytes();
+    let puk_bytes = fixture.puk.public_key().to_bytes();
     fuzz(42, &puk_bytes, |_, bytes| {
         if let Ok(key) = PukPublicKey::from_bytes(bytes) {
             assert_eq!(key.to_bytes().as_slice(), bytes);
@@ -220,8 +256,8 @@ fn public_key_decoders() {
 
 #[test]
 fn backup_key_parser() {
-    let mut f = fixture(5);
-    let key = BackupKey::generate(&mut f.rng);
+    let mut fixture = Fixture::new(5);
+    let key = BackupKey::generate(&mut fixture.rng);
     let text = key.to_text();
     fuzz(51, text.as_bytes(), |iteration, bytes| {
         let candidate = String::from_utf8_lossy(bytes);
@@ -234,8 +270,8 @@ fn backup_key_parser() {
 
 #[test]
 fn link_url_and_record_decoders() {
-    let mut f = fixture(6);
-    let (record, secret) = create_link(b"payload", 100, &mut f.rng).unwrap();
+    let mut fixture = Fixture::new(6);
+    let (record, secret) = create_link(b"payload", 100, &mut fixture.rng).unwrap();
     let url = secret.url(&record.link_id);
     fuzz(61, url.as_bytes(), |iteration, bytes| {
         let candidate = String::from_utf8_lossy(bytes);
@@ -266,17 +302,25 @@ fn link_url_and_record_decoders() {
 
 #[test]
 fn at_rest_decoders() {
-    let mut f = fixture(7);
-    let root = RegionRootKey::generate(Region::Us, &mut f.rng);
-    let data_key = AccountDataKey::generate(&mut f.rng);
-    let wrapped = root.wrap("acme", &data_key, &mut f.rng).unwrap();
+    let mut fixture = Fixture::new(7);
+    let root = RegionRootKey::generate(Region::Us, &mut fixture.rng);
+    let data_key = AccountDataKey::generate(&mut fixture.rng);
+    let wrapped = root.wrap("acme", &data_key, &mut fixture.rng).unwrap();
     fuzz(71, &wrapped.to_bytes(), |iteration, bytes| {
         if let Ok(decoded) = WrappedDataKey::from_bytes(bytes) {
-            assert!(root.unwrap("acme", &decoded).is_err(), "iteration {iteration}");
+            assert!(
+                root.unwrap("acme", &decoded).is_err(),
+                "iteration {iteration}"
+            );
         }
     });
-    let stored = data_key.encrypt("acme", "mail-1", b"standard mail", &mut f.rng).unwrap();
+    let stored = data_key
+        .encrypt("acme", "mail-1", b"standard mail", &mut fixture.rng)
+        .unwrap();
     fuzz(72, &stored, |iteration, bytes| {
-        assert!(data_key.decrypt("acme", "mail-1", bytes).is_err(), "iteration {iteration}");
+        assert!(
+            data_key.decrypt("acme", "mail-1", bytes).is_err(),
+            "iteration {iteration}"
+        );
     });
 }

@@ -48,7 +48,10 @@ impl RngCore for FixedBytes {
 
     fn fill_bytes(&mut self, dest: &mut [u8]) {
         let end = self.position + dest.len();
-        assert!(end <= self.bytes.len(), "the test requested more bytes than the vector holds");
+        assert!(
+            end <= self.bytes.len(),
+            "the test requested more bytes than the vector holds"
+        );
         dest.copy_from_slice(&self.bytes[self.position..end]);
         self.position = end;
     }
@@ -88,8 +91,12 @@ fn x25519_rfc7748_section_5_2() {
 // RFC 7748 section 6.1: Alice's and Bob's key pairs and their shared secret.
 #[test]
 fn x25519_rfc7748_section_6_1() {
-    let alice = StaticSecret::from(array32("77076d0a7318a57d3c16c17251b26645df4c2f87ebc0992ab177fba51db92c2a"));
-    let bob = StaticSecret::from(array32("5dab087e624a8a4b79e17f8b83800ee66f3bb1292618b6fd1c2f8b27ff88e0eb"));
+    let alice = StaticSecret::from(array32(
+        "77076d0a7318a57d3c16c17251b26645df4c2f87ebc0992ab177fba51db92c2a",
+    ));
+    let bob = StaticSecret::from(array32(
+        "5dab087e624a8a4b79e17f8b83800ee66f3bb1292618b6fd1c2f8b27ff88e0eb",
+    ));
     let alice_public = PublicKey::from(&alice);
     let bob_public = PublicKey::from(&bob);
     let shared = array32("4a5d9d5ba4ce2de1728e3bf480350f25e07e21c947d19e3376f09b3c1e161742");
@@ -111,7 +118,9 @@ fn x25519_rfc7748_section_6_1() {
 fn device_encryption_key_matches_rfc7748() {
     let device = DeviceKeys::from_secrets(
         &Secret32::from_bytes([1; 32]),
-        &Secret32::from_bytes(array32("77076d0a7318a57d3c16c17251b26645df4c2f87ebc0992ab177fba51db92c2a")),
+        &Secret32::from_bytes(array32(
+            "77076d0a7318a57d3c16c17251b26645df4c2f87ebc0992ab177fba51db92c2a",
+        )),
     );
     assert_eq!(
         device.public_keys().encryption_key_bytes(),
@@ -144,9 +153,16 @@ fn ed25519_rfc8032_tests_1_and_2() {
         let message = bytes(message);
         let expected: [u8; 64] = bytes(signature).try_into().unwrap();
 
-        assert_eq!(device.public_keys().signing_key_bytes(), array32(public), "public key of {secret}");
+        assert_eq!(
+            device.public_keys().signing_key_bytes(),
+            array32(public),
+            "public key of {secret}"
+        );
         assert_eq!(device.sign(&message), expected, "signature of {secret}");
-        assert!(device.public_keys().verify("RFC 8032 vector", &message, &expected).is_ok());
+        assert!(device
+            .public_keys()
+            .verify("RFC 8032 vector", &message, &expected)
+            .is_ok());
     }
 }
 
@@ -160,11 +176,18 @@ fn hkdf_sha256_rfc5869_a1() {
     assert!(hkdf_sha256(Some(&salt), &ikm, &[&info], &mut okm));
     assert_eq!(
         okm.to_vec(),
-        bytes("3cb25f25faacd57a90434f64d0362f2a2d2d0a90cf1a5a4c5db02d56ecc4c5bf34007208d5b887185865")
+        bytes(
+            "3cb25f25faacd57a90434f64d0362f2a2d2d0a90cf1a5a4c5db02d56ecc4c5bf34007208d5b887185865"
+        )
     );
     // The info string may arrive in parts; the parts are concatenated.
     let mut split = [0u8; 42];
-    assert!(hkdf_sha256(Some(&salt), &ikm, &[&info[..3], &info[3..]], &mut split));
+    assert!(hkdf_sha256(
+        Some(&salt),
+        &ikm,
+        &[&info[..3], &info[3..]],
+        &mut split
+    ));
     assert_eq!(split, okm);
 }
 
@@ -183,9 +206,33 @@ fn aes256_gcm_test_cases_13_to_16() {
     let ciphertext_15 = "522dc1f099567d07f47f37a32a84427d643a8cdcbfe5c0c97598a2bd2555d1aa8cb08e48590dbb3da7b08b1056828838c5f61e6393ba7a0abcc9f662898015ad";
     // (name, key, iv, plaintext, aad, ciphertext, tag)
     let cases = [
-        ("13", "00".repeat(32), "000000000000000000000000", String::new(), "", String::new(), "530f8afbc74536b9a963b4f1c4cb738b"),
-        ("14", "00".repeat(32), "000000000000000000000000", "00".repeat(16), "", "cea7403d4d606b6e074ec5d3baf39d18".to_owned(), "d0d1c8a799996bf0265b98b5d48ab919"),
-        ("15", key_15.to_owned(), "cafebabefacedbaddecaf888", plaintext_15.to_owned(), "", ciphertext_15.to_owned(), "b094dac5d93471bdec1a502270e3cc6c"),
+        (
+            "13",
+            "00".repeat(32),
+            "000000000000000000000000",
+            String::new(),
+            "",
+            String::new(),
+            "530f8afbc74536b9a963b4f1c4cb738b",
+        ),
+        (
+            "14",
+            "00".repeat(32),
+            "000000000000000000000000",
+            "00".repeat(16),
+            "",
+            "cea7403d4d606b6e074ec5d3baf39d18".to_owned(),
+            "d0d1c8a799996bf0265b98b5d48ab919",
+        ),
+        (
+            "15",
+            key_15.to_owned(),
+            "cafebabefacedbaddecaf888",
+            plaintext_15.to_owned(),
+            "",
+            ciphertext_15.to_owned(),
+            "b094dac5d93471bdec1a502270e3cc6c",
+        ),
         (
             "16",
             key_15.to_owned(),
@@ -208,7 +255,12 @@ fn aes256_gcm_test_cases_13_to_16() {
         assert_eq!(computed_tag.to_vec(), bytes(tag), "tag of test case {name}");
 
         cipher
-            .decrypt_in_place_detached(Nonce::from_slice(&iv), &aad, &mut buffer, Tag::from_slice(&bytes(tag)))
+            .decrypt_in_place_detached(
+                Nonce::from_slice(&iv),
+                &aad,
+                &mut buffer,
+                Tag::from_slice(&bytes(tag)),
+            )
             .unwrap();
         assert_eq!(buffer, bytes(&plaintext), "decryption of test case {name}");
     }
@@ -232,15 +284,16 @@ fn hpke_rfc9180_a1_base_mode() {
     let plaintext = bytes(HPKE_PLAINTEXT);
 
     let recipient = <X25519HkdfSha256 as hpke::Kem>::PublicKey::from_bytes(&pk_rm).unwrap();
-    let (computed_enc, computed_ciphertext) = hpke::single_shot_seal::<AesGcm128, HkdfSha256, X25519HkdfSha256, _>(
-        &OpModeS::Base,
-        &recipient,
-        &info,
-        &plaintext,
-        &aad,
-        &mut FixedBytes::new(ikm_e),
-    )
-    .unwrap();
+    let (computed_enc, computed_ciphertext) =
+        hpke::single_shot_seal::<AesGcm128, HkdfSha256, X25519HkdfSha256, _>(
+            &OpModeS::Base,
+            &recipient,
+            &info,
+            &plaintext,
+            &aad,
+            &mut FixedBytes::new(ikm_e),
+        )
+        .unwrap();
     assert_eq!(computed_enc.to_bytes().to_vec(), enc);
     assert_eq!(computed_ciphertext, ciphertext);
 
@@ -283,4 +336,67 @@ fn hpke_aes256_gcm_cfrg_vector_through_seal_module() {
     let mut altered = ciphertext.clone();
     altered[0] ^= 1;
     assert!(hpke_open(&Secret32::from_bytes(sk_rm), &enc, &info, &aad, &altered).is_err());
+}
+
+// The vectors below are not published. This implementation produced them, and an independent
+// Python implementation written from docs/crypto.md with the `cryptography` package 48.0.0
+// reproduced every byte. They pin the formats so that a change to any label or layout fails.
+
+#[test]
+fn puk_derivation_cross_implementation_vector() {
+    let seed: [u8; 32] = core::array::from_fn(|i| i as u8);
+    let puk = mailspec_sim::crypto::Puk::from_seed(
+        mailspec_sim::crypto::Generation::FIRST,
+        Secret32::from_bytes(seed),
+    );
+    assert_eq!(
+        puk.public_key().mail_key_bytes(),
+        array32("80ac203e6cf083a604f388d1760fa2ad1fc21bf985662efe61691c364af74712")
+    );
+    assert_eq!(
+        puk.symmetric_key().expose_secret(),
+        &array32("69abb24037fe54f3e829b95b1d4ccfe92772ed0cdba7c324e833137692e65370")
+    );
+}
+
+#[test]
+fn cake_cross_implementation_vectors() {
+    use mailspec_sim::crypto::cake;
+    use sha2::{Digest, Sha256};
+
+    let key = Secret32::from_bytes([0x11; 32]);
+    let nonce: Vec<u8> = (0u8..24).collect();
+    let short = cake::seal(
+        &key,
+        b"Cake-AES test vector",
+        &mut FixedBytes::new(nonce.clone()),
+    )
+    .unwrap();
+    assert_eq!(
+        hex::encode(&short),
+        "000102030405060708090a0b0c0d0e0f1011121314151617851aa68fc1d63c0f4226fbdbd825b5d33017c9da9e943510cfdafb77286d12c52abce9941ec4c46cdbe3837e6ef2ad0889413929555f8d5057db3f09ec210747ebe778ae"
+    );
+
+    // 20480 bytes: one full chunk and a final chunk of 4096 bytes.
+    let plaintext: Vec<u8> = (0..80).flat_map(|_| 0u8..=255).collect();
+    let long = cake::seal(&key, &plaintext, &mut FixedBytes::new(nonce)).unwrap();
+    assert_eq!(long.len(), 20568);
+    assert_eq!(
+        hex::encode(Sha256::digest(&long)),
+        "851b8c7a6660d304f96491577e0a6a3269dee7a8004c32cb740771420b5e302f"
+    );
+    assert_eq!(cake::open(&key, &long, "vector").unwrap(), plaintext);
+}
+
+#[test]
+fn backup_device_cross_implementation_vector() {
+    let key =
+        mailspec_sim::crypto::BackupKey::parse("9AEC-VG23-6G8D-B3NS-H91J-3WC6-XNMP-JC48-PCPW-HQ05")
+            .unwrap();
+    assert_eq!(key.id().to_string(), "9AEC");
+    let device = key.derive_device_keys("alice@x").unwrap();
+    assert_eq!(
+        hex::encode(device.public_keys().to_bytes()),
+        "f6a9c1d613141f0a0a9df1e0e7fdd4165f803fb513089f4c4f2fe5bf119f90f20c3592dc9303ebf2c8a28170819f7b7c11c0b4b19817c9a5e2439f6505984129"
+    );
 }

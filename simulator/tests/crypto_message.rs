@@ -2,8 +2,8 @@
 
 use mailspec_sim::crypto::{
     ensure_current_generation, open_envelope, open_service_box, seal_message, BccOpening, BoxRole,
-    CryptoError, DeviceKeys, Envelope, EnvelopeSender, ExpectedSender, Generation, MessageDraft, Puk,
-    Recipient, SealedMessage, Sender,
+    CryptoError, DeviceKeys, Envelope, EnvelopeSender, ExpectedSender, Generation, MessageDraft,
+    Puk, Recipient, SealedMessage, Sender,
 };
 use rand_chacha::ChaCha20Rng;
 use rand_core::SeedableRng;
@@ -116,7 +116,7 @@ impl World {
 
 fn decryption_failed() -> CryptoError {
     CryptoError::DecryptionFailed {
-        what: "recipient box",
+        object: "recipient box",
     }
 }
 
@@ -128,11 +128,23 @@ fn every_recipient_opens_every_piece() {
     let envelope = Envelope::from_bytes(&sealed.envelope.to_bytes()).unwrap();
     assert_eq!(envelope, sealed.envelope);
 
-    for (id, puk) in [("alice", &world.alice), ("bob", &world.bob), ("carol", &world.carol)] {
+    for (id, puk) in [
+        ("alice", &world.alice),
+        ("bob", &world.bob),
+        ("carol", &world.carol),
+    ] {
         let opened = open_envelope(&envelope, id, puk, &world.expected()).unwrap();
         assert_eq!(opened.piece_count(), 2, "{id}");
-        assert_eq!(opened.open_piece(0, &sealed.pieces[0]).unwrap(), BODY, "{id}");
-        assert_eq!(opened.open_piece(1, &sealed.pieces[1]).unwrap(), attachment, "{id}");
+        assert_eq!(
+            opened.open_piece(0, &sealed.pieces[0]).unwrap(),
+            BODY,
+            "{id}"
+        );
+        assert_eq!(
+            opened.open_piece(1, &sealed.pieces[1]).unwrap(),
+            attachment,
+            "{id}"
+        );
         assert!(!opened.not_e2ee(), "{id}");
     }
 }
@@ -141,8 +153,11 @@ fn every_recipient_opens_every_piece() {
 fn bcc_opening_goes_only_to_revealed_boxes() {
     let mut world = World::new(2);
     let sealed = world.seal(&[BODY], false);
-    let own_copy = open_envelope(&sealed.envelope, "alice", &world.alice, &world.expected()).unwrap();
-    let opening = own_copy.bcc_opening().expect("the sender's own box reveals the Bcc list");
+    let own_copy =
+        open_envelope(&sealed.envelope, "alice", &world.alice, &world.expected()).unwrap();
+    let opening = own_copy
+        .bcc_opening()
+        .expect("the sender's own box reveals the Bcc list");
     assert_eq!(opening.addresses(), ["carol@mail.example".to_owned()]);
     assert_eq!(opening, &sealed.bcc_opening);
     opening.verify(&sealed.envelope.bcc_commitment).unwrap();
@@ -155,7 +170,11 @@ fn bcc_opening_goes_only_to_revealed_boxes() {
 fn wrong_bcc_list_fails_commitment() {
     let mut world = World::new(3);
     let sealed = world.seal(&[BODY], false);
-    let wrong_list = BccOpening::from_parts(sealed.bcc_opening.key().clone(), vec!["dave@mail.example".to_owned()]).unwrap();
+    let wrong_list = BccOpening::from_parts(
+        sealed.bcc_opening.key().clone(),
+        vec!["dave@mail.example".to_owned()],
+    )
+    .unwrap();
     assert_eq!(
         wrong_list.verify(&sealed.envelope.bcc_commitment),
         Err(CryptoError::BccCommitmentMismatch)
@@ -207,7 +226,10 @@ fn stale_generation_is_reported() {
     let mut world = World::new(6);
     let sealed = world.seal(&[BODY], false);
     let bob_second = world.bob.rotate(&mut world.rng).unwrap();
-    assert_eq!(sealed.envelope.box_generation("bob"), Some(Generation::FIRST));
+    assert_eq!(
+        sealed.envelope.box_generation("bob"),
+        Some(Generation::FIRST)
+    );
     assert_eq!(
         open_envelope(&sealed.envelope, "bob", &bob_second, &world.expected()).unwrap_err(),
         CryptoError::StaleGeneration {
@@ -275,8 +297,18 @@ fn tampered_sender_fields_fail_box() {
     let other_device = DeviceKeys::generate(&mut world.rng);
     let other_key = other_device.public_keys().signing_key_bytes();
     let cases: [(&str, &str, [u8; 32], &DeviceKeys); 3] = [
-        ("mallory", "laptop", world.alice_device.public_keys().signing_key_bytes(), &world.alice_device),
-        ("alice", "phone", world.alice_device.public_keys().signing_key_bytes(), &world.alice_device),
+        (
+            "mallory",
+            "laptop",
+            world.alice_device.public_keys().signing_key_bytes(),
+            &world.alice_device,
+        ),
+        (
+            "alice",
+            "phone",
+            world.alice_device.public_keys().signing_key_bytes(),
+            &world.alice_device,
+        ),
         ("alice", "laptop", other_key, &other_device),
     ];
     for (user_id, device_id, signing_key, keys) in cases {
@@ -304,7 +336,8 @@ fn tampered_sender_fields_fail_box() {
 fn tampered_envelope_fields_fail_box() {
     let mut world = World::new(10);
     let sealed = world.seal(&[BODY], false);
-    let mutations: [(&str, fn(&mut Envelope)); 5] = [
+    type Mutation = fn(&mut Envelope);
+    let mutations: [(&str, Mutation); 5] = [
         ("ephemeral key", |e| e.ephemeral_public[0] ^= 0x40),
         ("Bcc commitment", |e| e.bcc_commitment.0[31] ^= 1),
         ("sealed manifest", |e| {
@@ -376,7 +409,10 @@ fn tampered_piece_fails_hash() {
     let opened = open_envelope(&sealed.envelope, "bob", &world.bob, &world.expected()).unwrap();
     let mut piece = sealed.pieces[0].clone();
     piece[60] ^= 1;
-    assert_eq!(opened.open_piece(0, &piece), Err(CryptoError::PieceHashMismatch { index: 0 }));
+    assert_eq!(
+        opened.open_piece(0, &piece),
+        Err(CryptoError::PieceHashMismatch { index: 0 })
+    );
     assert_eq!(
         opened.open_piece(1, &sealed.pieces[0]),
         Err(CryptoError::PieceHashMismatch { index: 1 })
@@ -412,7 +448,10 @@ fn truncated_envelope_fails_to_decode() {
     let mut world = World::new(15);
     let encoded = world.seal_to_bob_only().envelope.to_bytes();
     for len in 0..encoded.len() {
-        assert!(Envelope::from_bytes(&encoded[..len]).is_err(), "prefix of {len} bytes");
+        assert!(
+            Envelope::from_bytes(&encoded[..len]).is_err(),
+            "prefix of {len} bytes"
+        );
     }
     let mut extended = encoded.clone();
     extended.push(0);
@@ -429,7 +468,13 @@ fn service_box_makes_message_not_e2ee() {
     assert!(sealed.envelope.not_e2ee());
     let envelope = Envelope::from_bytes(&sealed.envelope.to_bytes()).unwrap();
 
-    let service_view = open_service_box(&envelope, "mail-service-us", &world.service, &world.expected()).unwrap();
+    let service_view = open_service_box(
+        &envelope,
+        "mail-service-us",
+        &world.service,
+        &world.expected(),
+    )
+    .unwrap();
     assert_eq!(service_view.open_piece(0, &sealed.pieces[0]).unwrap(), BODY);
     assert_eq!(
         service_view.bcc_opening().unwrap().addresses(),
@@ -453,7 +498,13 @@ fn e2ee_message_has_no_service_box() {
     let mut world = World::new(17);
     let sealed = world.seal(&[BODY], false);
     assert_eq!(
-        open_service_box(&sealed.envelope, "mail-service-us", &world.service, &world.expected()).unwrap_err(),
+        open_service_box(
+            &sealed.envelope,
+            "mail-service-us",
+            &world.service,
+            &world.expected()
+        )
+        .unwrap_err(),
         CryptoError::NoBoxForRecipient {
             role: "service",
             recipient: "mail-service-us".to_owned()
@@ -557,7 +608,7 @@ fn low_order_recipient_key_is_rejected() {
     assert_eq!(
         seal_message(&world.sender(), &draft, &mut rng).unwrap_err(),
         CryptoError::InvalidPublicKey {
-            what: "recipient PUK mail key"
+            object: "recipient PUK mail key"
         }
     );
 }

@@ -2,8 +2,8 @@
 //!
 //! Cake must reach at least 0.8 times the throughput of a single AES-256-GCM call on 1 MiB
 //! and 25 MiB bodies, for sealing and for opening. Each figure is the fastest of several
-//! interleaved runs, which filters out most interference from other processes; when a ratio
-//! misses, up to two more batches run and the fastest times over all batches count. Both
+//! interleaved runs, which filters out most interference from other processes. When a ratio
+//! misses, up to two more batches run, and the fastest times over all batches count. Both
 //! sides allocate their output, as a caller needs a new buffer in either case.
 //!
 //! The test also prints, without asserting, the throughput of a whole message piece: Cake plus

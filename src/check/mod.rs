@@ -40,13 +40,15 @@ pub struct CheckOptions {
     pub mutant: Option<ModelMutant>,
     /// Check only the scope with this name.
     pub scope: Option<String>,
+    /// Turn symmetry reduction off, to compare state counts.
+    pub no_symmetry: bool,
     /// Print a progress line on stderr at least once a second.
     pub progress: bool,
 }
 
 impl Default for CheckOptions {
     fn default() -> Self {
-        CheckOptions { config: "default".into(), threads: 1, strategy: Strategy::Bfs, mutant: None, scope: None, progress: false }
+        CheckOptions { config: "default".into(), threads: 1, strategy: Strategy::Bfs, mutant: None, scope: None, no_symmetry: false, progress: false }
     }
 }
 
@@ -75,7 +77,8 @@ pub fn run(options: &CheckOptions) -> Result<CheckReport, String> {
     let started = Instant::now();
     let mut results = Vec::new();
     for model in selected_scopes(options)? {
-        let model = model.with_mutant(options.mutant);
+        let mut model = model.with_mutant(options.mutant);
+        model.symmetry = !options.no_symmetry;
         results.push(check_scope(model, options));
     }
     Ok(CheckReport::merge(&options.config, options.mutant, results, started.elapsed()))

@@ -1,6 +1,6 @@
 //! Device and per-user key rules: enrollment, approval, revocation, backup keys (D).
 
-use super::{ensure, Rules, Verdict};
+use super::{ensure, ensure_active, Rules, Verdict};
 use crate::ids::{DeviceId, Epochs};
 use crate::mutant::ModelMutant;
 use crate::observation::{Outcome, Reason};
@@ -35,7 +35,7 @@ impl Rules<'_> {
 
     /// D5, D6, D8, E3: an authorized approver shares every generation it holds.
     pub(super) fn approve_device(&self, state: &mut State, device: DeviceId, by: Approver) -> Verdict {
-        ensure(state.is_active(device), Reason::DeviceNotActive)?;
+        ensure_active(state, device)?;
         let approver_keys = self.approver_keys(state, device, by)?;
         ensure(!state.device_mut(device).approved, Reason::AlreadyDone)?;
 
@@ -56,7 +56,7 @@ impl Rules<'_> {
         match by {
             Approver::Device(approver) => {
                 ensure(approver.user == device.user && approver != device, Reason::ApproverNotAuthorized)?;
-                ensure(state.is_active(approver), Reason::DeviceNotActive)?;
+                ensure_active(state, approver)?;
                 let approver = state.device(approver).ok_or(Reason::DeviceNotFound)?;
                 let target = state.device(device).ok_or(Reason::DeviceNotFound)?;
                 ensure(approver.added_at < target.added_at, Reason::ApproverNotAuthorized)?;
@@ -94,7 +94,7 @@ impl Rules<'_> {
         match by {
             Revoker::Device(revoker) => {
                 ensure(revoker.user == device.user, Reason::ApproverNotAuthorized)?;
-                ensure(state.is_active(revoker), Reason::DeviceNotActive)?;
+                ensure_active(state, revoker)?;
                 Ok(revoker != device)
             }
             Revoker::Website => Ok(false),
@@ -125,7 +125,7 @@ impl Rules<'_> {
 
     /// D7: a device that comes online completes a pending rotation.
     pub(super) fn device_online(&self, state: &mut State, device: DeviceId) -> Verdict {
-        ensure(state.is_active(device), Reason::DeviceNotActive)?;
+        ensure_active(state, device)?;
         if !state.user(device.user).rotation_pending {
             return Ok(Outcome::NothingPending);
         }
@@ -136,7 +136,7 @@ impl Rules<'_> {
 
     /// D8: a backup key is created by a device and starts with what that device holds.
     pub(super) fn create_backup_key(&self, state: &mut State, device: DeviceId) -> Verdict {
-        ensure(state.is_active(device), Reason::DeviceNotActive)?;
+        ensure_active(state, device)?;
         ensure(state.user(device.user).live_backup().is_none(), Reason::AlreadyDone)?;
 
         let keys = state.device(device).map(|d| d.keys).unwrap_or_default();
@@ -147,7 +147,7 @@ impl Rules<'_> {
 
     /// D8: a device revokes the backup key and rotates at once.
     pub(super) fn revoke_backup_key(&self, state: &mut State, by: DeviceId) -> Verdict {
-        ensure(state.is_active(by), Reason::DeviceNotActive)?;
+        ensure_active(state, by)?;
         ensure(state.user(by.user).live_backup().is_some(), Reason::NoBackupKey)?;
 
         let revocation = self.revocation_now(state, by.user);

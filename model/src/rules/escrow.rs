@@ -1,6 +1,6 @@
 //! Escrow rules, also called device-managed encryption (E).
 
-use super::{ensure, Rules, Verdict};
+use super::{ensure, ensure_active, Rules, Verdict};
 use crate::ids::{AdminId, DeviceId, Epochs, MessageId, UserId};
 use crate::mutant::ModelMutant;
 use crate::observation::{Outcome, Reason};
@@ -34,7 +34,7 @@ impl Rules<'_> {
     /// E1, E2: the member's client acknowledges and adds an escrow device. Adding it
     /// makes a new generation, so the escrow device starts with that one alone.
     pub(super) fn acknowledge_escrow(&self, state: &mut State, device: DeviceId) -> Verdict {
-        ensure(state.is_active(device), Reason::DeviceNotActive)?;
+        ensure_active(state, device)?;
         let account = self.world.user(device.user).account;
         ensure(state.accounts[account.index()].escrow == EscrowStatus::On, Reason::EscrowNotEnabled)?;
         ensure(!state.user(device.user).escrow_acknowledged, Reason::AlreadyDone)?;

@@ -1,6 +1,6 @@
 //! Sending rules: modes, eligibility, fallbacks, attachments, links, the clock (M, L, S).
 
-use super::{ensure, Rules, Verdict};
+use super::{ensure, ensure_active, Rules, Verdict};
 use crate::ids::{Epoch, MessageId, Time, UserId};
 use crate::mutant::ModelMutant;
 use crate::observation::{Outcome, Reason};
@@ -54,7 +54,7 @@ impl Rules<'_> {
     fn sending_user(&self, state: &State, from: Client) -> Result<UserId, Reason> {
         match from {
             Client::App(device) => {
-                ensure(state.is_active(device), Reason::DeviceNotActive)?;
+                ensure_active(state, device)?;
                 Ok(device.user)
             }
             Client::Webmail(user) => Ok(user),

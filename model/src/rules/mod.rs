@@ -146,6 +146,17 @@ impl<'a> Rules<'a> {
     }
 }
 
+/// Rejects a device that was never enrolled (`device_not_found`) or is revoked
+/// (`device_not_active`).
+pub(crate) fn ensure_active(state: &State, device: crate::ids::DeviceId) -> Result<(), Reason> {
+    use crate::state::DeviceStatus;
+    match state.device(device).map(|record| record.status) {
+        Some(DeviceStatus::Active) => Ok(()),
+        Some(DeviceStatus::Revoked) => Err(Reason::DeviceNotActive),
+        Some(DeviceStatus::Unused) | None => Err(Reason::DeviceNotFound),
+    }
+}
+
 /// Rejects with `reason` unless `condition` holds.
 pub(crate) fn ensure(condition: bool, reason: Reason) -> Result<(), Reason> {
     if condition {

@@ -1,6 +1,6 @@
 //! Reading rules: devices, webmail, the service, and links in a browser (M6, M7, M10, L6, L7).
 
-use super::{ensure, Rules, Verdict};
+use super::{ensure, ensure_active, Rules, Verdict};
 use crate::ids::{DeviceId, MessageId, UserId};
 use crate::mutant::ModelMutant;
 use crate::observation::{Outcome, Reason};
@@ -31,7 +31,7 @@ impl Rules<'_> {
 
     /// M7, M10, L7, D4: a device opens the copy of its user with the keys it holds.
     fn read_on_device(&self, state: &State, stored: &Message, device: DeviceId) -> Verdict {
-        ensure(state.is_active(device), Reason::DeviceNotActive)?;
+        ensure_active(state, device)?;
         let copy = self.copy_for(stored, device.user).ok_or(Reason::NotAddressee)?;
         let keys = state.device(device).map(|d| d.keys).unwrap_or_default();
 

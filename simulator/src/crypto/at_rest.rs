@@ -118,7 +118,11 @@ impl RegionRootKey {
     }
 
     /// Unwraps the data key of `account_id`. Fails if the key was wrapped for another account or region.
-    pub fn unwrap(&self, account_id: &str, wrapped: &WrappedDataKey) -> Result<AccountDataKey, CryptoError> {
+    pub fn unwrap(
+        &self,
+        account_id: &str,
+        wrapped: &WrappedDataKey,
+    ) -> Result<AccountDataKey, CryptoError> {
         if wrapped.region != self.region {
             return Err(CryptoError::RegionMismatch {
                 wrapped: wrapped.region,
@@ -134,10 +138,11 @@ impl RegionRootKey {
             self.cipher()
                 .decrypt(Nonce::from_slice(&wrapped.nonce), payload)
                 .map_err(|_| CryptoError::DecryptionFailed {
-                    what: "wrapped data key",
+                    object: "wrapped data key",
                 })?,
         );
-        let key = Secret32::from_slice(&plaintext).expect("the ciphertext length fixes the plaintext at 32 bytes");
+        let key = Secret32::from_slice(&plaintext)
+            .expect("the ciphertext length fixes the plaintext at 32 bytes");
         Ok(AccountDataKey(key))
     }
 
@@ -173,7 +178,12 @@ impl AccountDataKey {
     }
 
     /// Opens an object sealed by `encrypt` for the same account and object id.
-    pub fn decrypt(&self, account_id: &str, object_id: &str, ciphertext: &[u8]) -> Result<Vec<u8>, CryptoError> {
+    pub fn decrypt(
+        &self,
+        account_id: &str,
+        object_id: &str,
+        ciphertext: &[u8],
+    ) -> Result<Vec<u8>, CryptoError> {
         let key = self.object_key(account_id, object_id)?;
         cake::open(&key, ciphertext, "stored object")
     }
@@ -185,7 +195,11 @@ impl AccountDataKey {
         let mut ids = Vec::with_capacity(8 + account_id.len() + object_id.len());
         put_len_prefixed(&mut ids, account_id.as_bytes());
         put_len_prefixed(&mut ids, object_id.as_bytes());
-        Ok(hkdf_sha256_32(None, self.0.expose_secret(), &[OBJECT_KEY_INFO, &ids]))
+        Ok(hkdf_sha256_32(
+            None,
+            self.0.expose_secret(),
+            &[OBJECT_KEY_INFO, &ids],
+        ))
     }
 }
 
@@ -211,7 +225,8 @@ impl WrappedDataKey {
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, CryptoError> {
         let mut reader = Reader::new(bytes, "wrapped data key");
         reader.version(WRAPPED_KEY_VERSION)?;
-        let region = Region::from_code(reader.u8()?).ok_or_else(|| reader.malformed("unknown region code"))?;
+        let region = Region::from_code(reader.u8()?)
+            .ok_or_else(|| reader.malformed("unknown region code"))?;
         let nonce = reader.array()?;
         let ciphertext = reader.array()?;
         reader.finish()?;
@@ -261,7 +276,7 @@ mod tests {
         assert_eq!(
             root.unwrap("globex", &wrapped),
             Err(CryptoError::DecryptionFailed {
-                what: "wrapped data key"
+                object: "wrapped data key"
             })
         );
     }
@@ -288,8 +303,13 @@ mod tests {
     #[test]
     fn objects_are_bound_to_account_and_id() {
         let (mut rng, _, data_key) = setup();
-        let sealed = data_key.encrypt("acme", "mail-1", b"standard mail", &mut rng).unwrap();
-        assert_eq!(data_key.decrypt("acme", "mail-1", &sealed).unwrap(), b"standard mail");
+        let sealed = data_key
+            .encrypt("acme", "mail-1", b"standard mail", &mut rng)
+            .unwrap();
+        assert_eq!(
+            data_key.decrypt("acme", "mail-1", &sealed).unwrap(),
+            b"standard mail"
+        );
         assert!(matches!(
             data_key.decrypt("acme", "mail-2", &sealed),
             Err(CryptoError::KeyCommitmentMismatch { .. })

@@ -31,6 +31,10 @@ const GROUP_LEN: usize = 4;
 const SECRET_LEN: usize = 20;
 const SECRET_CHARS: usize = SECRET_LEN * 8 / 5;
 const SYMBOL_COUNT: usize = GROUP_LEN + SECRET_CHARS + GROUP_LEN;
+const _: () = assert!(
+    SECRET_LEN * 8 >= 128,
+    "a backup key needs at least 128 secret bits"
+);
 /// Inputs longer than this many bytes are rejected before they are scanned.
 const MAX_TEXT_LEN: usize = 256;
 
@@ -126,7 +130,9 @@ impl BackupKey {
     pub fn to_text(&self) -> Zeroizing<String> {
         let symbols = self.canonical_symbols();
         let checksum = checksum_symbols(&symbols);
-        let mut text = Zeroizing::new(String::with_capacity(SYMBOL_COUNT + SYMBOL_COUNT / GROUP_LEN));
+        let mut text = Zeroizing::new(String::with_capacity(
+            SYMBOL_COUNT + SYMBOL_COUNT / GROUP_LEN,
+        ));
         for (index, &symbol) in symbols.iter().chain(checksum.iter()).enumerate() {
             if index > 0 && index % GROUP_LEN == 0 {
                 text.push('-');
@@ -151,8 +157,12 @@ impl BackupKey {
                 expected: SYMBOL_COUNT,
             });
         }
-        let canonical: Zeroizing<Vec<u8>> =
-            Zeroizing::new(values.iter().map(|&value| ALPHABET[usize::from(value)]).collect());
+        let canonical: Zeroizing<Vec<u8>> = Zeroizing::new(
+            values
+                .iter()
+                .map(|&value| ALPHABET[usize::from(value)])
+                .collect(),
+        );
         let (body, checksum) = canonical.split_at(SYMBOL_COUNT - GROUP_LEN);
         if checksum_symbols(body) != checksum {
             return Err(BackupKeyError::ChecksumMismatch);
@@ -162,7 +172,10 @@ impl BackupKey {
             .iter()
             .fold(0u32, |acc, &value| (acc << 5) | u32::from(value));
         let mut secret = SecretBytes::<SECRET_LEN>::zeroed();
-        unpack_bits(&values[GROUP_LEN..GROUP_LEN + SECRET_CHARS], secret.as_mut_bytes());
+        unpack_bits(
+            &values[GROUP_LEN..GROUP_LEN + SECRET_CHARS],
+            secret.as_mut_bytes(),
+        );
         Ok(Self {
             id: BackupKeyId(id),
             secret,
@@ -194,7 +207,7 @@ impl BackupKey {
         Ok(device_keys_from_seed(&seed))
     }
 
-    /// The 36 canonical characters of the key id and secret groups, without the checksum.
+    /// Returns the 36 canonical characters of the key id and secret groups, without the checksum.
     fn canonical_symbols(&self) -> Zeroizing<Vec<u8>> {
         let mut symbols = Zeroizing::new(Vec::with_capacity(SYMBOL_COUNT));
         symbols.extend_from_slice(&self.id.to_symbols());
@@ -226,7 +239,10 @@ fn decode_symbols(text: &str) -> Result<Vec<u8>, BackupKeyError> {
         if character == '-' || character.is_ascii_whitespace() {
             continue;
         }
-        let value = symbol_value(character).ok_or(BackupKeyError::BadCharacter { position, character })?;
+        let value = symbol_value(character).ok_or(BackupKeyError::BadCharacter {
+            position,
+            character,
+        })?;
         values.push(value);
     }
     Ok(values)
@@ -304,7 +320,6 @@ mod tests {
         assert_eq!(groups.len(), 10);
         assert!(groups.iter().all(|group| group.len() == 4));
         assert_eq!(groups[0], key.id().to_string());
-        assert!(BackupKey::SECRET_BITS >= 128);
     }
 
     #[test]
@@ -371,7 +386,10 @@ mod tests {
     fn derived_device_depends_on_user_and_key() {
         let key = key();
         let first = key.derive_device_keys("alice").unwrap();
-        let again = BackupKey::parse(&key.to_text()).unwrap().derive_device_keys("alice").unwrap();
+        let again = BackupKey::parse(&key.to_text())
+            .unwrap()
+            .derive_device_keys("alice")
+            .unwrap();
         let other_user = key.derive_device_keys("bob").unwrap();
         assert_eq!(first.public_keys(), again.public_keys());
         assert_ne!(first.public_keys(), other_user.public_keys());

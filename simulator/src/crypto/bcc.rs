@@ -41,7 +41,7 @@ impl BccOpening {
     pub fn from_parts(key: Secret32, addresses: Vec<String>) -> Result<Self, CryptoError> {
         if addresses.len() > MAX_BCC_ADDRESSES {
             return Err(CryptoError::Oversized {
-                what: "Bcc list",
+                object: "Bcc list",
                 len: addresses.len(),
                 max: MAX_BCC_ADDRESSES,
             });
@@ -87,7 +87,7 @@ impl BccOpening {
         let count = usize::try_from(reader.u32()?).unwrap_or(usize::MAX);
         if count > MAX_BCC_ADDRESSES {
             return Err(CryptoError::Oversized {
-                what: "Bcc list",
+                object: "Bcc list",
                 len: count,
                 max: MAX_BCC_ADDRESSES,
             });
@@ -102,7 +102,8 @@ impl BccOpening {
 
 fn encode_list(addresses: &[String]) -> Vec<u8> {
     let mut out = Vec::with_capacity(4 + addresses.iter().map(|a| 4 + a.len()).sum::<usize>());
-    let count = u32::try_from(addresses.len()).expect("Bcc list length is at most MAX_BCC_ADDRESSES");
+    let count =
+        u32::try_from(addresses.len()).expect("Bcc list length is at most MAX_BCC_ADDRESSES");
     put_u32(&mut out, count);
     for address in addresses {
         put_len_prefixed(&mut out, address.as_bytes());
@@ -137,7 +138,11 @@ mod tests {
 
     #[test]
     fn opening_verifies_its_commitment() {
-        let opening = BccOpening::new(&list(&["carol@mail.example"]), &mut ChaCha20Rng::seed_from_u64(41)).unwrap();
+        let opening = BccOpening::new(
+            &list(&["carol@mail.example"]),
+            &mut ChaCha20Rng::seed_from_u64(41),
+        )
+        .unwrap();
         assert!(opening.verify(&opening.commitment()).is_ok());
     }
 
@@ -145,7 +150,8 @@ mod tests {
     fn different_list_fails() {
         let mut rng = ChaCha20Rng::seed_from_u64(42);
         let opening = BccOpening::new(&list(&["carol@mail.example"]), &mut rng).unwrap();
-        let other = BccOpening::from_parts(opening.key().clone(), list(&["dave@mail.example"])).unwrap();
+        let other =
+            BccOpening::from_parts(opening.key().clone(), list(&["dave@mail.example"])).unwrap();
         assert_eq!(
             other.verify(&opening.commitment()),
             Err(CryptoError::BccCommitmentMismatch)
@@ -164,8 +170,8 @@ mod tests {
     fn empty_list_is_committed() {
         let key = Secret32::from_bytes([1; 32]);
         let empty = BccOpening::from_parts(key.clone(), Vec::new()).unwrap();
-        let one = BccOpening::from_parts(key, list(&["a"])).unwrap();
-        assert_ne!(empty.commitment(), one.commitment());
+        let single = BccOpening::from_parts(key, list(&["a"])).unwrap();
+        assert_ne!(empty.commitment(), single.commitment());
     }
 
     #[test]
@@ -179,7 +185,8 @@ mod tests {
 
     #[test]
     fn encode_decode_round_trip() {
-        let opening = BccOpening::new(&list(&["x@y", "z@w"]), &mut ChaCha20Rng::seed_from_u64(43)).unwrap();
+        let opening =
+            BccOpening::new(&list(&["x@y", "z@w"]), &mut ChaCha20Rng::seed_from_u64(43)).unwrap();
         let mut bytes = Vec::new();
         opening.encode(&mut bytes);
         let mut reader = Reader::new(&bytes, "test");

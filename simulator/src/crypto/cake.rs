@@ -66,12 +66,16 @@ pub fn seal_and_hash(
     Ok((ciphertext, hasher.finalize().into()))
 }
 
-/// Decrypts a Cake ciphertext. `what` names the object in error messages, for example "manifest".
+/// Decrypts a Cake ciphertext. `object` names the ciphertext in error messages, for example "manifest".
 ///
 /// Checks the key commitment first, so a wrong key fails with `KeyCommitmentMismatch` before
 /// any chunk is decrypted.
-pub fn open(key: &Secret32, ciphertext: &[u8], what: &'static str) -> Result<Vec<u8>, CryptoError> {
-    open_inner(key, ciphertext, what, None)
+pub fn open(
+    key: &Secret32,
+    ciphertext: &[u8],
+    object: &'static str,
+) -> Result<Vec<u8>, CryptoError> {
+    open_inner(key, ciphertext, object, None)
 }
 
 /// Decrypts like `open` and also returns SHA-256 of the whole ciphertext, even when decryption fails.
@@ -81,10 +85,10 @@ pub fn open(key: &Secret32, ciphertext: &[u8], what: &'static str) -> Result<Vec
 pub fn open_and_hash(
     key: &Secret32,
     ciphertext: &[u8],
-    what: &'static str,
+    object: &'static str,
 ) -> (Result<Vec<u8>, CryptoError>, [u8; 32]) {
     let mut hasher = Sha256::new();
-    let result = open_inner(key, ciphertext, what, Some(&mut hasher));
+    let result = open_inner(key, ciphertext, object, Some(&mut hasher));
     (result, hasher.finalize().into())
 }
 
@@ -96,7 +100,7 @@ fn seal_inner(
 ) -> Result<Vec<u8>, CryptoError> {
     if plaintext.len() > MAX_PLAINTEXT_LEN {
         return Err(CryptoError::Oversized {
-            what: "Cake plaintext",
+            object: "Cake plaintext",
             len: plaintext.len(),
             max: MAX_PLAINTEXT_LEN,
         });
@@ -115,7 +119,14 @@ fn seal_inner(
     let full_chunks = plaintext.len() / CHUNK_LEN;
     let (full, last) = plaintext.split_at(full_chunks * CHUNK_LEN);
     for (index, chunk) in full.chunks_exact(CHUNK_LEN).enumerate() {
-        seal_chunk(&cipher, &mut out, chunk, index as u64, false, hasher.as_deref_mut());
+        seal_chunk(
+            &cipher,
+            &mut out,
+            chunk,
+            index as u64,
+            false,
+            hasher.as_deref_mut(),
+        );
     }
     seal_chunk(&cipher, &mut out, last, full_chunks as u64, true, hasher);
     Ok(out)
@@ -124,10 +135,10 @@ fn seal_inner(
 fn open_inner(
     key: &Secret32,
     ciphertext: &[u8],
-    what: &'static str,
+    object: &'static str,
     mut hasher: Option<&mut Sha256>,
 ) -> Result<Vec<u8>, CryptoError> {
-    let header = parse_header(key, ciphertext, what);
+    let header = parse_header(key, ciphertext, object);
     let (cipher, layout, body) = match header {
         Ok(parts) => parts,
         Err(error) => {
@@ -160,7 +171,7 @@ fn open_inner(
     }
     if failed {
         out.clear();
-        return Err(CryptoError::DecryptionFailed { what });
+        return Err(CryptoError::DecryptionFailed { object });
     }
     Ok(out)
 }
@@ -169,11 +180,11 @@ fn open_inner(
 fn parse_header<'a>(
     key: &Secret32,
     ciphertext: &'a [u8],
-    what: &'static str,
+    object: &'static str,
 ) -> Result<(Aes256Gcm, ChunkLayout, &'a [u8]), CryptoError> {
     if ciphertext.len() < HEADER_LEN + TAG_LEN {
         return Err(CryptoError::Truncated {
-            what,
+            object,
             needed: HEADER_LEN + TAG_LEN,
             available: ciphertext.len(),
         });
@@ -184,14 +195,17 @@ fn parse_header<'a>(
     nonce_array.copy_from_slice(nonce);
     let (cipher, expected_commitment) = derive_one_time_cipher(key, &nonce_array);
     if !bool::from(expected_commitment.ct_eq(commitment)) {
-        return Err(CryptoError::KeyCommitmentMismatch { what });
+        return Err(CryptoError::KeyCommitmentMismatch { object });
     }
-    let layout = ChunkLayout::of_body(body.len(), what)?;
+    let layout = ChunkLayout::of_body(body.len(), object)?;
     Ok((cipher, layout, body))
 }
 
 /// Returns the AES-256-GCM cipher under the one-time key and the key commitment.
-fn derive_one_time_cipher(key: &Secret32, nonce: &[u8; NONCE_LEN]) -> (Aes256Gcm, [u8; COMMITMENT_LEN]) {
+fn derive_one_time_cipher(
+    key: &Secret32,
+    nonce: &[u8; NONCE_LEN],
+) -> (Aes256Gcm, [u8; COMMITMENT_LEN]) {
     let mut hasher = Sha512::new();
     hasher.update(key.expose_secret());
     hasher.update(nonce);
@@ -232,13 +246,24 @@ fn seal_chunk(
 }
 
 /// Appends the decryption of one sealed chunk (ciphertext then tag) to `out`; returns `false` if the tag is wrong.
-fn open_chunk(cipher: &Aes256Gcm, out: &mut Vec<u8>, sealed_chunk: &[u8], index: u64, is_final: bool) -> bool {
+fn open_chunk(
+    cipher: &Aes256Gcm,
+    out: &mut Vec<u8>,
+    sealed_chunk: &[u8],
+    index: u64,
+    is_final: bool,
+) -> bool {
     let (data, tag) = sealed_chunk.split_at(sealed_chunk.len() - TAG_LEN);
     let start = out.len();
     out.extend_from_slice(data);
     let nonce = chunk_nonce(index, is_final);
     cipher
-        .decrypt_in_place_detached(Nonce::from_slice(&nonce), b"", &mut out[start..], Tag::from_slice(tag))
+        .decrypt_in_place_detached(
+            Nonce::from_slice(&nonce),
+            b"",
+            &mut out[start..],
+            Tag::from_slice(tag),
+        )
         .is_ok()
 }
 
@@ -249,20 +274,20 @@ struct ChunkLayout {
 }
 
 impl ChunkLayout {
-    fn of_body(body_len: usize, what: &'static str) -> Result<Self, CryptoError> {
+    fn of_body(body_len: usize, object: &'static str) -> Result<Self, CryptoError> {
         // body_len >= TAG_LEN is checked by the caller.
         let full_chunks = (body_len - TAG_LEN) / SEALED_CHUNK_LEN;
         let last_sealed_len = body_len - full_chunks * SEALED_CHUNK_LEN;
         if last_sealed_len - TAG_LEN >= CHUNK_LEN {
             return Err(CryptoError::Malformed {
-                what,
+                object,
                 reason: "the final chunk is not shorter than 16 KiB",
             });
         }
         let plaintext_len = body_len - (full_chunks + 1) * TAG_LEN;
         if plaintext_len > MAX_PLAINTEXT_LEN {
             return Err(CryptoError::Oversized {
-                what,
+                object,
                 len: plaintext_len,
                 max: MAX_PLAINTEXT_LEN,
             });
@@ -291,11 +316,23 @@ mod tests {
     #[test]
     fn round_trip_at_chunk_boundaries() {
         let mut rng = rng();
-        for len in [0, 1, CHUNK_LEN - 1, CHUNK_LEN, CHUNK_LEN + 1, 3 * CHUNK_LEN, 3 * CHUNK_LEN + 5] {
+        for len in [
+            0,
+            1,
+            CHUNK_LEN - 1,
+            CHUNK_LEN,
+            CHUNK_LEN + 1,
+            3 * CHUNK_LEN,
+            3 * CHUNK_LEN + 5,
+        ] {
             let plaintext: Vec<u8> = (0..len).map(|i| (i % 251) as u8).collect();
             let sealed = seal(&key(), &plaintext, &mut rng).unwrap();
             assert_eq!(sealed.len(), sealed_len(len), "length {len}");
-            assert_eq!(open(&key(), &sealed, "test").unwrap(), plaintext, "length {len}");
+            assert_eq!(
+                open(&key(), &sealed, "test").unwrap(),
+                plaintext,
+                "length {len}"
+            );
         }
     }
 
@@ -322,7 +359,7 @@ mod tests {
         let other = Secret32::from_bytes([0x43; 32]);
         assert_eq!(
             open(&other, &sealed, "test"),
-            Err(CryptoError::KeyCommitmentMismatch { what: "test" })
+            Err(CryptoError::KeyCommitmentMismatch { object: "test" })
         );
     }
 
@@ -335,9 +372,9 @@ mod tests {
             altered[position] ^= 0x01;
             let error = open(&key(), &altered, "test").unwrap_err();
             let expected = if position < HEADER_LEN {
-                CryptoError::KeyCommitmentMismatch { what: "test" }
+                CryptoError::KeyCommitmentMismatch { object: "test" }
             } else {
-                CryptoError::DecryptionFailed { what: "test" }
+                CryptoError::DecryptionFailed { object: "test" }
             };
             assert_eq!(error, expected, "byte {position}");
         }
@@ -366,12 +403,14 @@ mod tests {
         plaintext[CHUNK_LEN..].fill(2);
         let sealed = seal(&key(), &plaintext, &mut rng()).unwrap();
         let mut swapped = sealed[..HEADER_LEN].to_vec();
-        swapped.extend_from_slice(&sealed[HEADER_LEN + SEALED_CHUNK_LEN..HEADER_LEN + 2 * SEALED_CHUNK_LEN]);
+        swapped.extend_from_slice(
+            &sealed[HEADER_LEN + SEALED_CHUNK_LEN..HEADER_LEN + 2 * SEALED_CHUNK_LEN],
+        );
         swapped.extend_from_slice(&sealed[HEADER_LEN..HEADER_LEN + SEALED_CHUNK_LEN]);
         swapped.extend_from_slice(&sealed[HEADER_LEN + 2 * SEALED_CHUNK_LEN..]);
         assert_eq!(
             open(&key(), &swapped, "test"),
-            Err(CryptoError::DecryptionFailed { what: "test" })
+            Err(CryptoError::DecryptionFailed { object: "test" })
         );
     }
 
@@ -391,12 +430,18 @@ mod tests {
         let mut sealed = seal(&key(), &vec![5u8; 2 * CHUNK_LEN], &mut rng()).unwrap();
         sealed[HEADER_LEN + 1] ^= 1;
         let (result, hash) = open_and_hash(&key(), &sealed, "test");
-        assert_eq!(result, Err(CryptoError::DecryptionFailed { what: "test" }));
+        assert_eq!(
+            result,
+            Err(CryptoError::DecryptionFailed { object: "test" })
+        );
         assert_eq!(hash, <[u8; 32]>::from(Sha256::digest(&sealed)));
 
         sealed[0] ^= 1;
         let (result, hash) = open_and_hash(&key(), &sealed, "test");
-        assert_eq!(result, Err(CryptoError::KeyCommitmentMismatch { what: "test" }));
+        assert_eq!(
+            result,
+            Err(CryptoError::KeyCommitmentMismatch { object: "test" })
+        );
         assert_eq!(hash, <[u8; 32]>::from(Sha256::digest(&sealed)));
     }
 

@@ -87,9 +87,9 @@ impl DevicePublicKeys {
 
     /// Decodes the 64-byte encoding. Rejects an Ed25519 key that is not a valid point or has small order.
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, CryptoError> {
-        let what = "device public keys";
+        let object = "device public keys";
         let Ok(bytes) = <&[u8; Self::ENCODED_LEN]>::try_from(bytes) else {
-            return Err(length_error(what, bytes.len(), Self::ENCODED_LEN));
+            return Err(length_error(object, bytes.len(), Self::ENCODED_LEN));
         };
         let mut signing_bytes = [0u8; 32];
         let mut encryption_bytes = [0u8; 32];
@@ -119,11 +119,11 @@ impl DevicePublicKeys {
     /// Verifies an Ed25519 signature with the strict rules of `verify_strict` (canonical encodings, no small-order points).
     pub fn verify(
         &self,
-        what: &'static str,
+        object: &'static str,
         message: &[u8],
         signature: &[u8; SIGNATURE_LEN],
     ) -> Result<(), CryptoError> {
-        verify_signature(&self.signing, what, message, signature)
+        verify_signature(&self.signing, object, message, signature)
     }
 }
 
@@ -138,35 +138,36 @@ impl fmt::Debug for DevicePublicKeys {
 
 /// Decodes an Ed25519 public key and rejects invalid points and small-order points.
 pub(crate) fn decode_verifying_key(bytes: &[u8; 32]) -> Result<VerifyingKey, CryptoError> {
-    let what = "Ed25519 public key";
-    let key = VerifyingKey::from_bytes(bytes).map_err(|_| CryptoError::InvalidPublicKey { what })?;
+    let object = "Ed25519 public key";
+    let key =
+        VerifyingKey::from_bytes(bytes).map_err(|_| CryptoError::InvalidPublicKey { object })?;
     if key.is_weak() {
-        return Err(CryptoError::InvalidPublicKey { what });
+        return Err(CryptoError::InvalidPublicKey { object });
     }
     Ok(key)
 }
 
 pub(crate) fn verify_signature(
     key: &VerifyingKey,
-    what: &'static str,
+    object: &'static str,
     message: &[u8],
     signature: &[u8; SIGNATURE_LEN],
 ) -> Result<(), CryptoError> {
     let signature = Signature::from_bytes(signature);
     key.verify_strict(message, &signature)
-        .map_err(|_| CryptoError::InvalidSignature { what })
+        .map_err(|_| CryptoError::InvalidSignature { object })
 }
 
-fn length_error(what: &'static str, len: usize, expected: usize) -> CryptoError {
+fn length_error(object: &'static str, len: usize, expected: usize) -> CryptoError {
     if len < expected {
         CryptoError::Truncated {
-            what,
+            object,
             needed: expected,
             available: len,
         }
     } else {
         CryptoError::TrailingBytes {
-            what,
+            object,
             extra: len - expected,
         }
     }
@@ -208,7 +209,7 @@ mod tests {
         assert_eq!(
             DevicePublicKeys::from_bytes(&bytes),
             Err(CryptoError::InvalidPublicKey {
-                what: "Ed25519 public key"
+                object: "Ed25519 public key"
             })
         );
     }
@@ -221,7 +222,7 @@ mod tests {
         assert!(public.verify("test", b"hello", &signature).is_ok());
         assert_eq!(
             public.verify("test", b"hellp", &signature),
-            Err(CryptoError::InvalidSignature { what: "test" })
+            Err(CryptoError::InvalidSignature { object: "test" })
         );
     }
 

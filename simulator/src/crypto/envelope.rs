@@ -25,14 +25,14 @@ use crate::crypto::recipient_box::MAX_BOX_CIPHERTEXT_LEN;
 use crate::crypto::wire::{put_len_prefixed, put_u32, put_u8, Reader};
 
 const ENVELOPE_VERSION: u8 = 1;
-const FLAG_NOT_E2EE: u8 = 0x01;
+pub(crate) const FLAG_NOT_E2EE: u8 = 0x01;
 const SENDER_KIND_DEVICE: u8 = 1;
 const SENDER_KIND_SERVICE: u8 = 2;
 
 /// Maximum number of recipient boxes in one envelope, the service box included.
 pub const MAX_BOXES: usize = MAX_BCC_ADDRESSES + 1;
 
-/// Who sealed the message.
+/// Sender of a message, as recorded in the envelope.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum EnvelopeSender {
     /// A user's device, which signs every recipient digest with its Ed25519 key.
@@ -140,7 +140,7 @@ impl EnvelopeSender {
 }
 
 impl Envelope {
-    /// Whether the sender gave the service a box, so the service can read the message.
+    /// Returns whether the sender gave the service a box, which lets the service read the message.
     pub fn not_e2ee(&self) -> bool {
         self.boxes.iter().any(|b| b.role == BoxRole::Service)
     }
@@ -154,7 +154,8 @@ impl Envelope {
 
     /// Returns the PUK generation of the recipient box for `user_id`, so the reader can pick that key.
     pub fn box_generation(&self, user_id: &str) -> Option<Generation> {
-        self.find_box(BoxRole::Recipient, user_id).map(|b| b.generation)
+        self.find_box(BoxRole::Recipient, user_id)
+            .map(|b| b.generation)
     }
 
     pub(crate) fn flags(&self) -> u8 {
@@ -216,7 +217,7 @@ impl Envelope {
         };
         if envelope.flags() != flags {
             return Err(CryptoError::Malformed {
-                what: "envelope",
+                object: "envelope",
                 reason: "the not-E2EE flag disagrees with the presence of a service box",
             });
         }
@@ -231,7 +232,7 @@ fn decode_boxes(reader: &mut Reader<'_>) -> Result<Vec<RecipientBox>, CryptoErro
     }
     if count > MAX_BOXES {
         return Err(CryptoError::Oversized {
-            what: "envelope box count",
+            object: "envelope box count",
             len: count,
             max: MAX_BOXES,
         });
@@ -240,7 +241,8 @@ fn decode_boxes(reader: &mut Reader<'_>) -> Result<Vec<RecipientBox>, CryptoErro
     let mut seen: HashSet<(BoxRole, &str)> = HashSet::with_capacity(count);
     let mut service_boxes = 0;
     for _ in 0..count {
-        let role = BoxRole::from_code(reader.u8()?).ok_or_else(|| reader.malformed("unknown box role"))?;
+        let role =
+            BoxRole::from_code(reader.u8()?).ok_or_else(|| reader.malformed("unknown box role"))?;
         let recipient_id = reader.id()?;
         let generation = Generation::decode(reader)?;
         let ciphertext = reader.len_prefixed(MAX_BOX_CIPHERTEXT_LEN)?.to_vec();

@@ -13,7 +13,9 @@ pub const MAX_OUTPUT_LEN: usize = 255 * 32;
 /// `salt: None` is the RFC 5869 default, 32 zero bytes. Returns `false`, leaving `out`
 /// unchanged, when `out` is longer than `MAX_OUTPUT_LEN`.
 pub fn hkdf_sha256(salt: Option<&[u8]>, ikm: &[u8], info: &[&[u8]], out: &mut [u8]) -> bool {
-    Hkdf::<Sha256>::new(salt, ikm).expand_multi_info(info, out).is_ok()
+    Hkdf::<Sha256>::new(salt, ikm)
+        .expand_multi_info(info, out)
+        .is_ok()
 }
 
 /// Derives a 32-byte key with `hkdf_sha256`.

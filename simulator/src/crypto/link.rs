@@ -41,7 +41,9 @@ pub enum LinkUrlError {
     #[error("the URL has no '#' fragment with the link secret")]
     MissingSecret,
 
-    #[error("the link secret must be 43 base64url characters without padding, but it has {found_chars}")]
+    #[error(
+        "the link secret must be 43 base64url characters without padding, but it has {found_chars}"
+    )]
     BadSecretLength { found_chars: usize },
 
     #[error("the link secret is not valid base64url without padding")]
@@ -56,7 +58,7 @@ pub struct LinkId(pub [u8; LINK_ID_LEN]);
 #[derive(Clone, PartialEq, Eq)]
 pub struct LinkSecret(Secret32);
 
-/// What the service stores for a link: id, expiry and ciphertext, never the secret.
+/// Link record stored by the service: id, expiry and ciphertext, never the secret.
 ///
 /// Wire encoding: version 0x01 || link id (16) || expiry in Unix seconds (8, big-endian) || lp(ciphertext).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -100,13 +102,19 @@ impl LinkSecret {
 
     /// Derives the Cake key that seals the payload of link `link_id`.
     pub fn content_key(&self, link_id: &LinkId) -> Secret32 {
-        hkdf_sha256_32(Some(&link_id.0), self.0.expose_secret(), &[CONTENT_KEY_INFO])
+        hkdf_sha256_32(
+            Some(&link_id.0),
+            self.0.expose_secret(),
+            &[CONTENT_KEY_INFO],
+        )
     }
 
     /// Formats the link URL. The result contains the secret.
     pub fn url(&self, link_id: &LinkId) -> Zeroizing<String> {
         let encoded = Zeroizing::new(Base64UrlUnpadded::encode_string(self.0.expose_secret()));
-        let mut url = Zeroizing::new(String::with_capacity(LINK_URL_PREFIX.len() + 32 + 1 + SECRET_TEXT_LEN));
+        let mut url = Zeroizing::new(String::with_capacity(
+            LINK_URL_PREFIX.len() + 32 + 1 + SECRET_TEXT_LEN,
+        ));
         url.push_str(LINK_URL_PREFIX);
         url.push_str(&link_id.to_hex());
         url.push('#');
@@ -116,7 +124,9 @@ impl LinkSecret {
 
     /// Parses a link URL into its id and secret.
     pub fn parse_url(url: &str) -> Result<(LinkId, LinkSecret), LinkUrlError> {
-        let rest = url.strip_prefix(LINK_URL_PREFIX).ok_or(LinkUrlError::WrongPrefix)?;
+        let rest = url
+            .strip_prefix(LINK_URL_PREFIX)
+            .ok_or(LinkUrlError::WrongPrefix)?;
         let (id_text, fragment) = rest.split_once('#').ok_or(LinkUrlError::MissingSecret)?;
         let link_id = LinkId::parse(id_text)?;
         if fragment.len() != SECRET_TEXT_LEN {
@@ -177,7 +187,11 @@ impl LinkRecord {
     /// Checks the expiry, then decrypts the payload with the secret from the URL.
     pub fn open(&self, secret: &LinkSecret, now: u64) -> Result<Vec<u8>, CryptoError> {
         self.check_not_expired(now)?;
-        cake::open(&secret.content_key(&self.link_id), &self.ciphertext, "link payload")
+        cake::open(
+            &secret.content_key(&self.link_id),
+            &self.ciphertext,
+            "link payload",
+        )
     }
 
     pub fn to_bytes(&self) -> Vec<u8> {
@@ -243,7 +257,7 @@ mod tests {
         assert_eq!(
             record.open(&wrong, 0),
             Err(CryptoError::KeyCommitmentMismatch {
-                what: "link payload"
+                object: "link payload"
             })
         );
     }

@@ -44,13 +44,16 @@ impl Manifest {
     /// Encrypts each piece under its own fresh key and records the key and ciphertext hash.
     ///
     /// Returns the manifest and the piece ciphertexts in input order.
+    // NOTE: the SHA-256 ciphertext hash costs about as much as AES-256-GCM, so a piece reaches
+    // only about 0.55 to 0.58 times one-shot AES-256-GCM throughput in a release build. Hashing
+    // on a second thread would be needed to reach the 0.8 ratio that Cake alone meets.
     pub fn seal_pieces(
         pieces: &[&[u8]],
         rng: &mut impl CryptoRngCore,
     ) -> Result<(Self, Vec<Vec<u8>>), CryptoError> {
         if pieces.len() > MAX_PIECES {
             return Err(CryptoError::Oversized {
-                what: "piece count",
+                object: "piece count",
                 len: pieces.len(),
                 max: MAX_PIECES,
             });
@@ -74,10 +77,13 @@ impl Manifest {
     /// Hashing and decryption share one pass over the ciphertext. A hash mismatch is reported
     /// as `PieceHashMismatch` even when decryption also failed, and no plaintext is returned.
     pub fn open_piece(&self, index: usize, ciphertext: &[u8]) -> Result<Vec<u8>, CryptoError> {
-        let entry = self.entries.get(index).ok_or(CryptoError::PieceIndexOutOfRange {
-            index,
-            count: self.entries.len(),
-        })?;
+        let entry = self
+            .entries
+            .get(index)
+            .ok_or(CryptoError::PieceIndexOutOfRange {
+                index,
+                count: self.entries.len(),
+            })?;
         let (result, hash) = cake::open_and_hash(&entry.key, ciphertext, "piece");
         if hash != entry.ciphertext_hash {
             return Err(CryptoError::PieceHashMismatch { index });
@@ -86,7 +92,11 @@ impl Manifest {
     }
 
     /// Encodes the manifest and seals it with Cake under `shared_key`.
-    pub fn seal(&self, shared_key: &Secret32, rng: &mut impl CryptoRngCore) -> Result<Vec<u8>, CryptoError> {
+    pub fn seal(
+        &self,
+        shared_key: &Secret32,
+        rng: &mut impl CryptoRngCore,
+    ) -> Result<Vec<u8>, CryptoError> {
         let plaintext = self.encode();
         cake::seal(shared_key, &plaintext, rng)
     }
@@ -95,7 +105,7 @@ impl Manifest {
     pub fn open(shared_key: &Secret32, sealed: &[u8]) -> Result<Self, CryptoError> {
         if sealed.len() > MAX_SEALED_MANIFEST_LEN {
             return Err(CryptoError::Oversized {
-                what: "sealed manifest",
+                object: "sealed manifest",
                 len: sealed.len(),
                 max: MAX_SEALED_MANIFEST_LEN,
             });
@@ -123,7 +133,7 @@ impl Manifest {
         let count = usize::try_from(reader.u32()?).unwrap_or(usize::MAX);
         if count > MAX_PIECES {
             return Err(CryptoError::Oversized {
-                what: "manifest entry count",
+                object: "manifest entry count",
                 len: count,
                 max: MAX_PIECES,
             });
@@ -175,7 +185,10 @@ mod tests {
         let opened = Manifest::open(&shared_key, &sealed).unwrap();
         assert_eq!(opened, manifest);
         for (index, piece) in pieces.iter().enumerate() {
-            assert_eq!(opened.open_piece(index, &ciphertexts[index]).unwrap(), *piece);
+            assert_eq!(
+                opened.open_piece(index, &ciphertexts[index]).unwrap(),
+                *piece
+            );
         }
     }
 

@@ -1,10 +1,10 @@
 //! Sealing a message to its recipients and opening it, following the mail section of Zoom's E2EE whitepaper.
 //!
-//! Sealing: every piece is encrypted with Cake-AES under its own fresh key; the manifest of
-//! piece keys and ciphertext hashes is sealed under a fresh shared key; the Bcc list is
-//! committed with HMAC-SHA256; and each recipient gets a box, keyed from one ephemeral X25519
-//! key per message, that holds the shared key and the sender device's signature over the
-//! recipient digest. `recipient_box` specifies the digest and box formats.
+//! Sealing encrypts every piece with Cake-AES under its own fresh key, and seals the manifest
+//! of piece keys and ciphertext hashes under a fresh shared key. It commits to the Bcc list
+//! with HMAC-SHA256. Each recipient then gets a box, keyed from one ephemeral X25519 key per
+//! message, that contains the shared key and the sender device's signature over the recipient
+//! digest. `recipient_box` specifies the digest and box formats.
 
 use core::fmt;
 use std::collections::HashSet;
@@ -15,7 +15,7 @@ use x25519_dalek::{PublicKey as X25519PublicKey, StaticSecret};
 
 use crate::crypto::bcc::BccOpening;
 use crate::crypto::device::{decode_verifying_key, verify_signature, DeviceKeys, DevicePublicKeys};
-use crate::crypto::envelope::{BoxRole, Envelope, EnvelopeSender};
+use crate::crypto::envelope::{BoxRole, Envelope, EnvelopeSender, FLAG_NOT_E2EE, MAX_BOXES};
 use crate::crypto::error::CryptoError;
 use crate::crypto::manifest::Manifest;
 use crate::crypto::puk::{Puk, PukPublicKey};
@@ -25,7 +25,7 @@ use crate::crypto::recipient_box::{
 use crate::crypto::secret::Secret32;
 use crate::crypto::wire::check_id;
 
-/// Who seals a message.
+/// Sealer of a message: a user's device or the service.
 #[derive(Clone, Copy, Debug)]
 pub enum Sender<'a> {
     /// A user's device; every box carries its Ed25519 signature over the recipient digest.
@@ -78,7 +78,9 @@ pub enum ExpectedSender<'a> {
         device_id: &'a str,
         keys: &'a DevicePublicKeys,
     },
-    Service { service_id: &'a str },
+    Service {
+        service_id: &'a str,
+    },
 }
 
 /// The result of opening a box: the shared key, the manifest and what the box revealed.
@@ -107,7 +109,11 @@ pub fn seal_message(
     let ephemeral_secret = StaticSecret::from(*Secret32::random(rng).expose_secret());
     let ephemeral_public = X25519PublicKey::from(&ephemeral_secret).to_bytes();
 
-    let flags = if draft.service.is_some() { 1 } else { 0 };
+    let flags = if draft.service.is_some() {
+        FLAG_NOT_E2EE
+    } else {
+        0
+    };
     let context = MessageContext {
         flags,
         sender: &envelope_sender,
@@ -165,7 +171,13 @@ pub fn open_service_box(
     service_key: &Puk,
     expected: &ExpectedSender<'_>,
 ) -> Result<OpenedEnvelope, CryptoError> {
-    open_role(envelope, BoxRole::Service, service_id, service_key, expected)
+    open_role(
+        envelope,
+        BoxRole::Service,
+        service_id,
+        service_key,
+        expected,
+    )
 }
 
 impl OpenedEnvelope {
@@ -173,22 +185,22 @@ impl OpenedEnvelope {
         &self.manifest
     }
 
-    /// The key that seals the manifest; a password link can carry it to an external reader.
+    /// Returns the key that seals the manifest. A password link can carry it to an external reader.
     pub fn shared_key(&self) -> &Secret32 {
         &self.shared_key
     }
 
-    /// The recipient digest that the sender signed for this box.
+    /// Returns the recipient digest that the sender signed for this box.
     pub fn digest(&self) -> &[u8; 32] {
         &self.digest
     }
 
-    /// The Bcc list and key, present only if the sender revealed them to this box.
+    /// Returns the Bcc list and key, present only if the sender revealed them to this box.
     pub fn bcc_opening(&self) -> Option<&BccOpening> {
         self.bcc_opening.as_ref()
     }
 
-    /// Whether the sender also gave the service a box (authenticated through the digest).
+    /// Returns whether the sender also gave the service a box, a fact authenticated through the digest.
     pub fn not_e2ee(&self) -> bool {
         self.not_e2ee
     }
@@ -214,7 +226,9 @@ impl fmt::Debug for OpenedEnvelope {
     }
 }
 
-fn resolve_sender<'a>(sender: &Sender<'a>) -> Result<(EnvelopeSender, Option<&'a DeviceKeys>), CryptoError> {
+fn resolve_sender<'a>(
+    sender: &Sender<'a>,
+) -> Result<(EnvelopeSender, Option<&'a DeviceKeys>), CryptoError> {
     match *sender {
         Sender::Device {
             user_id,
@@ -241,7 +255,9 @@ fn resolve_sender<'a>(sender: &Sender<'a>) -> Result<(EnvelopeSender, Option<&'a
 }
 
 /// Lists every box to seal, service box last, and rejects invalid or repeated ids.
-fn collect_targets<'a>(draft: &MessageDraft<'a>) -> Result<Vec<(BoxRole, Recipient<'a>)>, CryptoError> {
+fn collect_targets<'a>(
+    draft: &MessageDraft<'a>,
+) -> Result<Vec<(BoxRole, Recipient<'a>)>, CryptoError> {
     let mut targets: Vec<(BoxRole, Recipient<'a>)> = draft
         .recipients
         .iter()
@@ -252,15 +268,15 @@ fn collect_targets<'a>(draft: &MessageDraft<'a>) -> Result<Vec<(BoxRole, Recipie
     }
     if targets.is_empty() {
         return Err(CryptoError::Malformed {
-            what: "message draft",
+            object: "message draft",
             reason: "a message needs at least one recipient",
         });
     }
-    if targets.len() > crate::crypto::envelope::MAX_BOXES {
+    if targets.len() > MAX_BOXES {
         return Err(CryptoError::Oversized {
-            what: "recipient count",
+            object: "recipient count",
             len: targets.len(),
-            max: crate::crypto::envelope::MAX_BOXES,
+            max: MAX_BOXES,
         });
     }
     let mut seen = HashSet::with_capacity(targets.len());
@@ -282,12 +298,13 @@ fn open_role(
     key: &Puk,
     expected: &ExpectedSender<'_>,
 ) -> Result<OpenedEnvelope, CryptoError> {
-    let recipient_box = envelope
-        .find_box(role, id)
-        .ok_or_else(|| CryptoError::NoBoxForRecipient {
-            role: role.name(),
-            recipient: id.to_owned(),
-        })?;
+    let recipient_box =
+        envelope
+            .find_box(role, id)
+            .ok_or_else(|| CryptoError::NoBoxForRecipient {
+                role: role.name(),
+                recipient: id.to_owned(),
+            })?;
     if recipient_box.generation != key.generation() {
         return Err(CryptoError::StaleGeneration {
             sealed: recipient_box.generation,
@@ -318,7 +335,10 @@ fn open_role(
     })
 }
 
-fn check_expected_sender(actual: &EnvelopeSender, expected: &ExpectedSender<'_>) -> Result<(), CryptoError> {
+fn check_expected_sender(
+    actual: &EnvelopeSender,
+    expected: &ExpectedSender<'_>,
+) -> Result<(), CryptoError> {
     let matches = match (actual, expected) {
         (
             EnvelopeSender::Device {
@@ -331,10 +351,17 @@ fn check_expected_sender(actual: &EnvelopeSender, expected: &ExpectedSender<'_>)
                 device_id: expected_device,
                 keys,
             },
-        ) => user_id == expected_user && device_id == expected_device && *signing_key == keys.signing_key_bytes(),
-        (EnvelopeSender::Service { service_id }, ExpectedSender::Service { service_id: expected_id }) => {
-            service_id == expected_id
+        ) => {
+            user_id == expected_user
+                && device_id == expected_device
+                && *signing_key == keys.signing_key_bytes()
         }
+        (
+            EnvelopeSender::Service { service_id },
+            ExpectedSender::Service {
+                service_id: expected_id,
+            },
+        ) => service_id == expected_id,
         _ => false,
     };
     if !matches {
@@ -344,17 +371,20 @@ fn check_expected_sender(actual: &EnvelopeSender, expected: &ExpectedSender<'_>)
 }
 
 /// Requires a valid signature from a device sender and no signature from the service.
-fn verify_box_signature(sender: &EnvelopeSender, contents: &BoxContents) -> Result<(), CryptoError> {
-    let what = "recipient digest";
+fn verify_box_signature(
+    sender: &EnvelopeSender,
+    contents: &BoxContents,
+) -> Result<(), CryptoError> {
+    let object = "recipient digest";
     match (sender, &contents.signature) {
         (EnvelopeSender::Device { signing_key, .. }, Some(signature)) => {
             let key = decode_verifying_key(signing_key)?;
-            verify_signature(&key, what, &signature_input(&contents.digest), signature)
+            verify_signature(&key, object, &signature_input(&contents.digest), signature)
         }
-        (EnvelopeSender::Device { .. }, None) => Err(CryptoError::InvalidSignature { what }),
+        (EnvelopeSender::Device { .. }, None) => Err(CryptoError::InvalidSignature { object }),
         (EnvelopeSender::Service { .. }, None) => Ok(()),
         (EnvelopeSender::Service { .. }, Some(_)) => Err(CryptoError::Malformed {
-            what: "box plaintext",
+            object: "box plaintext",
             reason: "a box from the service carries a signature",
         }),
     }
@@ -444,7 +474,7 @@ mod tests {
         assert_eq!(
             open_envelope(&sealed.envelope, "bob", &bob, &expected_alice(&alice)).unwrap_err(),
             CryptoError::InvalidSignature {
-                what: "recipient digest"
+                object: "recipient digest"
             }
         );
     }

@@ -28,7 +28,7 @@ pub use bcc::{BccCommitment, BccOpening};
 pub use device::{DeviceKeys, DevicePublicKeys, SIGNATURE_LEN};
 pub use envelope::{BoxRole, Envelope, EnvelopeSender, RecipientBox};
 pub use error::CryptoError;
-pub use link::{LinkId, LinkRecord, LinkSecret, LinkUrlError};
+pub use link::{create_link, LinkId, LinkRecord, LinkSecret, LinkUrlError};
 pub use manifest::{Manifest, ManifestEntry};
 pub use message::{
     open_envelope, open_service_box, seal_message, ExpectedSender, MessageDraft, OpenedEnvelope,

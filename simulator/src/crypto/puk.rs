@@ -33,7 +33,9 @@ const SYMMETRIC_KEY_INFO: &[u8] = b"mailspec v1 puk symmetric";
 /// PUK generation counter. The first generation is 1, and each rotation adds 1.
 ///
 /// Wire encoding: 4 bytes, big-endian. The value 0 is invalid.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
 #[serde(try_from = "u32", into = "u32")]
 pub struct Generation(u32);
 
@@ -91,7 +93,10 @@ impl fmt::Display for Generation {
 ///
 /// Senders call this before sealing to a PUK public key, and receivers before trusting a box,
 /// so that a box made for an older generation is reported instead of silently accepted.
-pub fn ensure_current_generation(sealed: Generation, current: Generation) -> Result<(), CryptoError> {
+pub fn ensure_current_generation(
+    sealed: Generation,
+    current: Generation,
+) -> Result<(), CryptoError> {
     if sealed != current {
         return Err(CryptoError::StaleGeneration {
             sealed,
@@ -161,7 +166,7 @@ impl Puk {
         &self.public
     }
 
-    /// The symmetric key of this generation, for data the user encrypts for themselves.
+    /// Returns the symmetric key of this generation, for data the user encrypts for themselves.
     pub fn symmetric_key(&self) -> &Secret32 {
         &self.symmetric_key
     }
@@ -253,10 +258,7 @@ mod tests {
     fn generation_serde_rejects_zero() {
         assert_eq!(serde_json::to_string(&Generation::FIRST).unwrap(), "1");
         assert!(serde_json::from_str::<Generation>("0").is_err());
-        assert_eq!(
-            serde_json::from_str::<Generation>("7").unwrap().get(),
-            7
-        );
+        assert_eq!(serde_json::from_str::<Generation>("7").unwrap().get(), 7);
     }
 
     #[test]

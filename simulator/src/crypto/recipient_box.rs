@@ -59,7 +59,7 @@ pub(crate) struct MessageContext<'a> {
     pub bcc_commitment: &'a BccCommitment,
 }
 
-/// What a box carries once opened.
+/// Contents of an opened box.
 pub(crate) struct BoxContents {
     pub shared_key: Secret32,
     pub signature: Option<[u8; SIGNATURE_LEN]>,
@@ -67,7 +67,7 @@ pub(crate) struct BoxContents {
     pub digest: [u8; 32],
 }
 
-/// What the sender puts into one box.
+/// Inputs for sealing one box: its addressee and its contents.
 pub(crate) struct BoxInput<'a> {
     pub role: BoxRole,
     pub recipient_id: &'a str,
@@ -121,11 +121,13 @@ pub(crate) fn seal_box(
     let dh = ephemeral_secret.diffie_hellman(&X25519PublicKey::from(mail_key));
     if !dh.was_contributory() {
         return Err(CryptoError::InvalidPublicKey {
-            what: "recipient PUK mail key",
+            object: "recipient PUK mail key",
         });
     }
     let digest = context.digest(input.role, input.recipient_id, generation, &mail_key);
-    let signature = input.signer.map(|device| device.sign(&signature_input(&digest)));
+    let signature = input
+        .signer
+        .map(|device| device.sign(&signature_input(&digest)));
     let plaintext = encode_contents(input.shared_key, signature.as_ref(), input.bcc_opening);
 
     let key = box_key(&digest, dh.as_bytes());
@@ -148,11 +150,11 @@ pub(crate) fn open_box(
     mail_secret: &StaticSecret,
     mail_public: &PukPublicKey,
 ) -> Result<BoxContents, CryptoError> {
-    let what = "recipient box";
+    let object = "recipient box";
     let dh = mail_secret.diffie_hellman(&X25519PublicKey::from(*context.ephemeral_public));
     if !dh.was_contributory() {
         return Err(CryptoError::InvalidPublicKey {
-            what: "ephemeral sender key",
+            object: "ephemeral sender key",
         });
     }
     let digest = context.digest(
@@ -165,8 +167,11 @@ pub(crate) fn open_box(
     let cipher = Aes256Gcm::new(GenericArray::from_slice(key.expose_secret()));
     let plaintext = Zeroizing::new(
         cipher
-            .decrypt(Nonce::from_slice(&BOX_NONCE), recipient_box.ciphertext.as_slice())
-            .map_err(|_| CryptoError::DecryptionFailed { what })?,
+            .decrypt(
+                Nonce::from_slice(&BOX_NONCE),
+                recipient_box.ciphertext.as_slice(),
+            )
+            .map_err(|_| CryptoError::DecryptionFailed { object })?,
     );
     decode_contents(&plaintext, digest)
 }
@@ -230,7 +235,8 @@ mod tests {
     #[test]
     fn contents_round_trip() {
         let key = Secret32::from_bytes([5; 32]);
-        let opening = BccOpening::from_parts(Secret32::from_bytes([6; 32]), vec!["b@c".to_owned()]).unwrap();
+        let opening =
+            BccOpening::from_parts(Secret32::from_bytes([6; 32]), vec!["b@c".to_owned()]).unwrap();
         let encoded = encode_contents(&key, Some(&[7; 64]), Some(&opening));
         let decoded = decode_contents(&encoded, [0; 32]).unwrap();
         assert_eq!(decoded.shared_key, key);
@@ -250,10 +256,44 @@ mod tests {
     }
 
     #[test]
+    fn contents_decoder_survives_arbitrary_bytes() {
+        use arbitrary::{Arbitrary, Unstructured};
+        use rand_chacha::ChaCha20Rng;
+        use rand_core::{RngCore, SeedableRng};
+
+        let opening =
+            BccOpening::from_parts(Secret32::from_bytes([6; 32]), vec!["b@c".to_owned()]).unwrap();
+        let valid = encode_contents(
+            &Secret32::from_bytes([5; 32]),
+            Some(&[7; 64]),
+            Some(&opening),
+        );
+        let mut rng = ChaCha20Rng::seed_from_u64(91);
+        let mut entropy = [0u8; 512];
+        for _ in 0..2000 {
+            rng.fill_bytes(&mut entropy);
+            let mut unstructured = Unstructured::new(&entropy);
+            let mut bytes = valid.to_vec();
+            let edits = Vec::<(usize, u8)>::arbitrary(&mut unstructured).unwrap_or_default();
+            for (position, value) in edits {
+                let index = position % bytes.len();
+                bytes[index] = value;
+            }
+            let cut = usize::arbitrary(&mut unstructured).unwrap_or(0) % (bytes.len() + 1);
+            bytes.truncate(cut);
+            let _ = decode_contents(&bytes, [0; 32]);
+        }
+    }
+
+    #[test]
     fn max_box_ciphertext_fits_largest_opening() {
         let addresses = vec!["a".repeat(MAX_ID_LEN); MAX_BCC_ADDRESSES];
         let opening = BccOpening::from_parts(Secret32::from_bytes([1; 32]), addresses).unwrap();
-        let encoded = encode_contents(&Secret32::from_bytes([2; 32]), Some(&[3; 64]), Some(&opening));
+        let encoded = encode_contents(
+            &Secret32::from_bytes([2; 32]),
+            Some(&[3; 64]),
+            Some(&opening),
+        );
         assert_eq!(encoded.len() + 16, MAX_BOX_CIPHERTEXT_LEN);
     }
 }

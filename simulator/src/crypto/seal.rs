@@ -1,9 +1,9 @@
 //! HPKE (RFC 9180) boxes that carry PUK seeds from one device to another.
 //!
 //! Suite: base mode, DHKEM(X25519, HKDF-SHA256) (KEM id 0x0020), HKDF-SHA256 (KDF id 0x0001),
-//! AES-256-GCM (AEAD id 0x0002). A device seals a seed to another device of the same user when
-//! it rotates the PUK, and an approving device seals every seed it holds to a newly added device
-//! so that the new device can read the mail history.
+//! AES-256-GCM (AEAD id 0x0002). A device that rotates the PUK seals the new seed to every
+//! other device of the user. When a device is added, the approving device seals every seed it
+//! has to the new device, so that the new device can read the mail history.
 
 use hpke::aead::AesGcm256;
 use hpke::kdf::HkdfSha256;
@@ -50,7 +50,8 @@ pub fn hpke_seal(
     plaintext: &[u8],
     rng: &mut impl CryptoRngCore,
 ) -> Result<([u8; 32], Vec<u8>), CryptoError> {
-    let public_key = PublicKey::from_bytes(recipient_public_key).map_err(|_| invalid_device_key())?;
+    let public_key =
+        PublicKey::from_bytes(recipient_public_key).map_err(|_| invalid_device_key())?;
     let (encapped_key, ciphertext) = hpke::single_shot_seal::<AesGcm256, HkdfSha256, Kem, _>(
         &OpModeS::Base,
         &public_key,
@@ -73,10 +74,11 @@ pub fn hpke_open(
     aad: &[u8],
     ciphertext: &[u8],
 ) -> Result<Vec<u8>, CryptoError> {
-    let what = "HPKE ciphertext";
+    let object = "HPKE ciphertext";
     let private_key = PrivateKey::from_bytes(recipient_private_key.expose_secret())
-        .map_err(|_| CryptoError::DecryptionFailed { what })?;
-    let encapped_key = EncappedKey::from_bytes(enc).map_err(|_| CryptoError::DecryptionFailed { what })?;
+        .map_err(|_| CryptoError::DecryptionFailed { object })?;
+    let encapped_key =
+        EncappedKey::from_bytes(enc).map_err(|_| CryptoError::DecryptionFailed { object })?;
     hpke::single_shot_open::<AesGcm256, HkdfSha256, Kem>(
         &OpModeR::Base,
         &private_key,
@@ -85,7 +87,7 @@ pub fn hpke_open(
         ciphertext,
         aad,
     )
-    .map_err(|_| CryptoError::DecryptionFailed { what })
+    .map_err(|_| CryptoError::DecryptionFailed { object })
 }
 
 /// Seals the seed of `puk` to one device of user `user_id`.
@@ -158,7 +160,7 @@ pub fn open_puk_seed(
         &sealed.ciphertext,
     )?);
     let seed = Secret32::from_slice(&seed_bytes).ok_or(CryptoError::Malformed {
-        what: "sealed PUK seed",
+        object: "sealed PUK seed",
         reason: "the opened seed is not 32 bytes",
     })?;
     let puk = Puk::from_seed(sealed.generation, seed);
@@ -203,7 +205,11 @@ impl SealedPukSeed {
 }
 
 /// Builds the HPKE info: label || len-prefixed user id || generation (4, big-endian) || len-prefixed device id.
-fn seal_info(user_id: &str, generation: Generation, device_id: &str) -> Result<Vec<u8>, CryptoError> {
+fn seal_info(
+    user_id: &str,
+    generation: Generation,
+    device_id: &str,
+) -> Result<Vec<u8>, CryptoError> {
     check_id("user id", user_id)?;
     check_id("device id", device_id)?;
     let mut info = Vec::with_capacity(SEAL_INFO_LABEL.len() + 12 + user_id.len() + device_id.len());
@@ -216,7 +222,7 @@ fn seal_info(user_id: &str, generation: Generation, device_id: &str) -> Result<V
 
 fn invalid_device_key() -> CryptoError {
     CryptoError::InvalidPublicKey {
-        what: "device X25519 public key",
+        object: "device X25519 public key",
     }
 }
 
@@ -236,7 +242,8 @@ mod tests {
     #[test]
     fn seed_round_trip() {
         let (mut rng, device, puk) = setup();
-        let sealed = seal_puk_seed(&puk, "alice", "laptop", device.public_keys(), &mut rng).unwrap();
+        let sealed =
+            seal_puk_seed(&puk, "alice", "laptop", device.public_keys(), &mut rng).unwrap();
         let decoded = SealedPukSeed::from_bytes(&sealed.to_bytes()).unwrap();
         let opened = open_puk_seed(&decoded, "alice", "laptop", &device, puk.public_key()).unwrap();
         assert_eq!(opened.seed(), puk.seed());
@@ -246,9 +253,10 @@ mod tests {
     #[test]
     fn info_binds_user_and_device() {
         let (mut rng, device, puk) = setup();
-        let sealed = seal_puk_seed(&puk, "alice", "laptop", device.public_keys(), &mut rng).unwrap();
+        let sealed =
+            seal_puk_seed(&puk, "alice", "laptop", device.public_keys(), &mut rng).unwrap();
         let expected = CryptoError::DecryptionFailed {
-            what: "HPKE ciphertext",
+            object: "HPKE ciphertext",
         };
         assert_eq!(
             open_puk_seed(&sealed, "mallory", "laptop", &device, puk.public_key()).unwrap_err(),
@@ -264,7 +272,8 @@ mod tests {
     fn wrong_device_cannot_open() {
         let (mut rng, device, puk) = setup();
         let other = DeviceKeys::generate(&mut rng);
-        let sealed = seal_puk_seed(&puk, "alice", "laptop", device.public_keys(), &mut rng).unwrap();
+        let sealed =
+            seal_puk_seed(&puk, "alice", "laptop", device.public_keys(), &mut rng).unwrap();
         assert!(matches!(
             open_puk_seed(&sealed, "alice", "laptop", &other, puk.public_key()),
             Err(CryptoError::DecryptionFailed { .. })
@@ -274,11 +283,15 @@ mod tests {
     #[test]
     fn generation_field_is_bound() {
         let (mut rng, device, puk) = setup();
-        let sealed = seal_puk_seed(&puk, "alice", "laptop", device.public_keys(), &mut rng).unwrap();
+        let sealed =
+            seal_puk_seed(&puk, "alice", "laptop", device.public_keys(), &mut rng).unwrap();
         let mut bytes = sealed.to_bytes();
         bytes[4] = 2;
         let altered = SealedPukSeed::from_bytes(&bytes).unwrap();
-        let second = PukPublicKey::new(Generation::new(2).unwrap(), puk.public_key().mail_key_bytes());
+        let second = PukPublicKey::new(
+            Generation::new(2).unwrap(),
+            puk.public_key().mail_key_bytes(),
+        );
         assert!(matches!(
             open_puk_seed(&altered, "alice", "laptop", &device, &second),
             Err(CryptoError::DecryptionFailed { .. })
@@ -293,7 +306,8 @@ mod tests {
     fn seed_that_misses_published_key_is_rejected() {
         let (mut rng, device, puk) = setup();
         let impostor = Puk::generate(Generation::FIRST, &mut rng);
-        let sealed = seal_puk_seed(&impostor, "alice", "laptop", device.public_keys(), &mut rng).unwrap();
+        let sealed =
+            seal_puk_seed(&impostor, "alice", "laptop", device.public_keys(), &mut rng).unwrap();
         assert_eq!(
             open_puk_seed(&sealed, "alice", "laptop", &device, puk.public_key()).unwrap_err(),
             CryptoError::PukMismatch {
@@ -306,8 +320,14 @@ mod tests {
     fn history_seals_every_generation() {
         let (mut rng, device, first) = setup();
         let second = first.rotate(&mut rng).unwrap();
-        let sealed =
-            seal_puk_history([&first, &second], "alice", "tablet", device.public_keys(), &mut rng).unwrap();
+        let sealed = seal_puk_history(
+            [&first, &second],
+            "alice",
+            "tablet",
+            device.public_keys(),
+            &mut rng,
+        )
+        .unwrap();
         assert_eq!(sealed.len(), 2);
         for (box_, puk) in sealed.iter().zip([&first, &second]) {
             let opened = open_puk_seed(box_, "alice", "tablet", &device, puk.public_key()).unwrap();
@@ -344,7 +364,10 @@ mod tests {
         let (mut rng, device, puk) = setup();
         assert!(matches!(
             seal_puk_seed(&puk, "", "laptop", device.public_keys(), &mut rng),
-            Err(CryptoError::InvalidId { what: "user id", .. })
+            Err(CryptoError::InvalidId {
+                object: "user id",
+                ..
+            })
         ));
     }
 }

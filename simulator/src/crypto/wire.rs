@@ -29,29 +29,37 @@ pub(crate) fn put_len_prefixed(out: &mut Vec<u8>, bytes: &[u8]) {
 }
 
 /// Rejects an identifier that is empty or longer than `MAX_ID_LEN` bytes.
-pub(crate) fn check_id(what: &'static str, id: &str) -> Result<(), CryptoError> {
+pub(crate) fn check_id(object: &'static str, id: &str) -> Result<(), CryptoError> {
     if id.is_empty() || id.len() > MAX_ID_LEN {
-        return Err(CryptoError::InvalidId { what, len: id.len() });
+        return Err(CryptoError::InvalidId {
+            object,
+            len: id.len(),
+        });
     }
     Ok(())
 }
 
-/// Cursor over an encoded value. Every read checks the remaining length and never panics.
+/// Cursor over an encoded value.
+///
+/// Every read checks the remaining length first, so a short input gives `Truncated` instead of a panic.
 pub(crate) struct Reader<'a> {
     rest: &'a [u8],
-    what: &'static str,
+    object: &'static str,
 }
 
 impl<'a> Reader<'a> {
-    /// Starts reading `bytes`; `what` names the format in error messages.
-    pub(crate) fn new(bytes: &'a [u8], what: &'static str) -> Self {
-        Self { rest: bytes, what }
+    /// Starts reading `bytes`; `object` names the format in error messages.
+    pub(crate) fn new(bytes: &'a [u8], object: &'static str) -> Self {
+        Self {
+            rest: bytes,
+            object,
+        }
     }
 
     pub(crate) fn take(&mut self, len: usize) -> Result<&'a [u8], CryptoError> {
         if self.rest.len() < len {
             return Err(CryptoError::Truncated {
-                what: self.what,
+                object: self.object,
                 needed: len,
                 available: self.rest.len(),
             });
@@ -84,7 +92,7 @@ impl<'a> Reader<'a> {
         let found = self.u8()?;
         if found != expected {
             return Err(CryptoError::UnsupportedVersion {
-                what: self.what,
+                object: self.object,
                 found,
                 expected,
             });
@@ -97,7 +105,7 @@ impl<'a> Reader<'a> {
         let len = usize::try_from(self.u32()?).unwrap_or(usize::MAX);
         if len > max {
             return Err(CryptoError::Oversized {
-                what: self.what,
+                object: self.object,
                 len,
                 max,
             });
@@ -116,7 +124,7 @@ impl<'a> Reader<'a> {
 
     pub(crate) fn malformed(&self, reason: &'static str) -> CryptoError {
         CryptoError::Malformed {
-            what: self.what,
+            object: self.object,
             reason,
         }
     }
@@ -125,7 +133,7 @@ impl<'a> Reader<'a> {
     pub(crate) fn finish(self) -> Result<(), CryptoError> {
         if !self.rest.is_empty() {
             return Err(CryptoError::TrailingBytes {
-                what: self.what,
+                object: self.object,
                 extra: self.rest.len(),
             });
         }
@@ -168,7 +176,7 @@ mod tests {
         assert_eq!(
             error,
             CryptoError::Truncated {
-                what: "test",
+                object: "test",
                 needed: 4,
                 available: 2
             }
@@ -192,7 +200,13 @@ mod tests {
     #[test]
     fn finish_rejects_trailing_bytes() {
         let error = Reader::new(&[1], "test").finish().unwrap_err();
-        assert_eq!(error, CryptoError::TrailingBytes { what: "test", extra: 1 });
+        assert_eq!(
+            error,
+            CryptoError::TrailingBytes {
+                object: "test",
+                extra: 1
+            }
+        );
     }
 
     #[test]
@@ -201,11 +215,17 @@ mod tests {
         assert!(check_id("id", &"a".repeat(255)).is_ok());
         assert_eq!(
             check_id("id", ""),
-            Err(CryptoError::InvalidId { what: "id", len: 0 })
+            Err(CryptoError::InvalidId {
+                object: "id",
+                len: 0
+            })
         );
         assert_eq!(
             check_id("id", &"a".repeat(256)),
-            Err(CryptoError::InvalidId { what: "id", len: 256 })
+            Err(CryptoError::InvalidId {
+                object: "id",
+                len: 256
+            })
         );
     }
 }
