@@ -133,6 +133,7 @@ fn run_check(args: CheckArgs) -> Result<ExitCode, String> {
         mutant,
         scope: args.scope,
         no_symmetry: args.no_symmetry,
+        stop_on_violation: false,
         progress: true,
     };
     check::selected_scopes(&options)?;

@@ -1,12 +1,13 @@
 //! Symmetry reduction: one representative per class of states that differ only by a
 //! permutation of interchangeable devices or users.
 //!
-//! Devices of one user are interchangeable: which slot holds which device does not
-//! matter, only each device's record does, so the representative sorts each user's
-//! slots by record. Users are interchangeable when the world treats them alike (same
-//! account, domain and slot count, and no list, delegation or scope action names
-//! them apart); such users are sorted by record too. Every reference to a moved device
-//! or user is rewritten, so the representative is a true permutation of the state.
+//! Devices of one user are interchangeable, and the action space already picks one
+//! representative order for them: a new device always takes the lowest unused slot,
+//! so slots are numbered in enrollment order. Users are interchangeable when the world
+//! treats them alike (same account, domain and slot count, no list or delegation names
+//! them) and the scope offers each the same senders and recipients; the representative
+//! sorts such users by record and rewrites every reference to a moved user, so it is
+//! a true permutation of the state.
 
 use crate::ids::{DeviceId, UserId};
 use crate::op::{Client, Recipient};
@@ -16,31 +17,8 @@ use crate::world::World;
 
 pub fn representative(world: &World, space: &ActionSpace, state: &State) -> State {
     let mut next = state.clone();
-    for user in 0..next.users.len() {
-        sort_devices(&mut next, UserId(user as u8));
-    }
     sort_users(world, space, &mut next);
     next
-}
-
-fn sort_devices(state: &mut State, user: UserId) {
-    let devices = &state.users[user.index()].devices;
-    let mut order: Vec<usize> = (0..devices.len()).collect();
-    order.sort_by(|a, b| devices[*a].cmp(&devices[*b]));
-    if order.iter().enumerate().all(|(new, old)| new == *old) {
-        return;
-    }
-
-    let sorted = order.iter().map(|old| devices[*old].clone()).collect();
-    state.users[user.index()].devices = sorted;
-    let new_slot = |slot: u8| order.iter().position(|old| *old == usize::from(slot)).unwrap_or(0) as u8;
-    for message in state.messages.iter_mut() {
-        if let Some(Client::App(device)) = message.from.as_mut() {
-            if device.user == user {
-                *device = DeviceId::new(user, new_slot(device.slot));
-            }
-        }
-    }
 }
 
 /// Returns true when swapping two users maps the scope's senders and recipients onto

@@ -17,7 +17,7 @@ fn small_unique_state_counts_are_pinned() {
     let expected = BTreeMap::from([
         ("tenancy", 2358),
         ("keys", 130198),
-        ("peers", 7955),
+        ("peers", 7677),
         ("modes", 412),
         ("escrow", 152852),
         ("calendar", 30),

@@ -2,6 +2,7 @@
 
 mod progress;
 mod report;
+mod shortest;
 mod trace;
 
 pub use report::{CheckReport, PropertyKind, PropertyResult, PropertyStatus, ScopeResult};
@@ -9,7 +10,7 @@ pub use trace::{Trace, TraceStep};
 
 use mailspec_model::properties::catalog;
 use mailspec_model::{configuration, MailModel, ModelMutant, CONFIG_NAMES};
-use stateright::{Checker, Model};
+use stateright::Model;
 use std::time::Instant;
 
 /// The search order. BFS finds shortest traces; DFS uses less memory.
@@ -42,13 +43,16 @@ pub struct CheckOptions {
     pub scope: Option<String>,
     /// Turn symmetry reduction off, to compare state counts.
     pub no_symmetry: bool,
+    /// Stop a scope's search at its first violation; the report then says the search
+    /// did not complete.
+    pub stop_on_violation: bool,
     /// Print a progress line on stderr at least once a second.
     pub progress: bool,
 }
 
 impl Default for CheckOptions {
     fn default() -> Self {
-        CheckOptions { config: "default".into(), threads: 1, strategy: Strategy::Bfs, mutant: None, scope: None, no_symmetry: false, progress: false }
+        CheckOptions { config: "default".into(), threads: 1, strategy: Strategy::Bfs, mutant: None, scope: None, no_symmetry: false, stop_on_violation: false, progress: false }
     }
 }
 
@@ -84,12 +88,14 @@ pub fn run(options: &CheckOptions) -> Result<CheckReport, String> {
     Ok(CheckReport::merge(&options.config, options.mutant, results, started.elapsed()))
 }
 
-/// Checks one scope. A violation found with several threads is searched again with
-/// one BFS thread, which stateright guarantees to return a shortest trace.
+/// Checks one scope, then searches each violation again for a shortest trace.
 fn check_scope(model: MailModel, options: &CheckOptions) -> ScopeResult {
     let started = Instant::now();
     let scope = model.scope;
-    let builder = model.clone().checker().threads(options.threads.max(1));
+    let mut builder = model.clone().checker().threads(options.threads.max(1));
+    if options.stop_on_violation {
+        builder = builder.finish_when(stateright::HasDiscoveries::AnyFailures);
+    }
     let mut result = match options.strategy {
         Strategy::Bfs => {
             let checker = progress::watch(scope, builder.spawn_bfs(), options.progress);
@@ -101,10 +107,16 @@ fn check_scope(model: MailModel, options: &CheckOptions) -> ScopeResult {
         }
     };
 
-    let shortest_needed = options.threads > 1 || options.strategy == Strategy::Dfs;
-    if shortest_needed && !result.violations.is_empty() {
-        let rerun = model.clone().checker().spawn_bfs().join();
-        result.violations = ScopeResult::from_checker(&model, &rerun, started.elapsed()).violations;
+    if options.stop_on_violation && !result.violations.is_empty() {
+        result.completed = false;
+    }
+
+    // Replace each counterexample with a shortest one.
+    for trace in result.violations.iter_mut() {
+        let Some(property) = mailspec_model::properties::find(&trace.property) else { continue };
+        if let Some(path) = shortest::shortest_violation(&model, property.holds) {
+            *trace = Trace::from_path(&model, property.name, property.rules, path);
+        }
     }
     result
 }
