@@ -1,0 +1,94 @@
+//! The command line: exit codes, one-line usage errors, JSON output and trace files.
+
+use std::process::{Command, Output};
+
+fn mailspec(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_mailspec")).args(args).output().expect("the binary runs")
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+fn assert_usage_error(args: &[&str], must_name: &[&str]) {
+    let output = mailspec(args);
+    assert_eq!(output.status.code(), Some(2), "{args:?}: {}", stderr(&output));
+    let text = stderr(&output);
+    let error_lines: Vec<&str> = text.lines().filter(|line| line.starts_with("error:")).collect();
+    assert_eq!(error_lines.len(), 1, "{args:?}: expected one error line, got {text:?}");
+    for fragment in must_name {
+        assert!(error_lines[0].contains(fragment), "{args:?}: {:?} lacks {fragment:?}", error_lines[0]);
+    }
+}
+
+#[test]
+fn unknown_configuration_is_a_usage_error() {
+    assert_usage_error(&["check", "--config", "huge"], &["'huge'", "small, default, large"]);
+}
+
+#[test]
+fn bad_thread_counts_are_usage_errors() {
+    assert_usage_error(&["check", "--threads", "0"], &["'0'", "at least 1"]);
+    assert_usage_error(&["check", "--threads", "many"], &["'many'", "whole number"]);
+}
+
+#[test]
+fn bad_strategy_format_scope_and_mutant_are_usage_errors() {
+    assert_usage_error(&["check", "--strategy", "random"], &["'random'", "bfs or dfs"]);
+    assert_usage_error(&["check", "--format", "xml"], &["'xml'", "human or json"]);
+    assert_usage_error(&["check", "--config", "small", "--scope", "nowhere"], &["'nowhere'", "keys"]);
+    assert_usage_error(&["check", "--mutant", "gremlin"], &["'gremlin'", "revoke_without_rotation"]);
+}
+
+#[test]
+fn unwritable_trace_path_is_a_usage_error() {
+    let path = "/nonexistent-mailspec-dir/trace.json";
+    assert_usage_error(&["check", "--config", "small", "--trace-out", path], &[path]);
+}
+
+#[test]
+fn explorer_serves_on_loopback_only() {
+    assert_usage_error(&["explore", "--addr", "0.0.0.0:3000"], &["'0.0.0.0:3000'", "loopback"]);
+    assert_usage_error(&["explore", "--addr", "localhost"], &["'localhost'", "IP:PORT"]);
+}
+
+#[test]
+fn small_check_passes_with_json_report_and_progress() {
+    let output = mailspec(&["check", "--config", "small", "--threads", "2", "--format", "json"]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert!(stderr(&output).contains("progress: scope="), "no progress line");
+
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).expect("stdout is one JSON object");
+    assert_eq!(report["configuration"], "small");
+    assert_eq!(report["completed"], true);
+    assert!(report["unique_states"].as_u64().unwrap_or(0) > 0);
+    assert!(report["seconds"].as_f64().is_some());
+    let properties = report["properties"].as_array().expect("properties array");
+    assert_eq!(properties.len(), 60);
+    for property in properties {
+        assert!(property["rules"].as_array().is_some_and(|rules| !rules.is_empty()));
+        let status = property["status"].as_str().unwrap_or("");
+        assert!(status == "holds" || status == "reached", "{property}");
+    }
+}
+
+#[test]
+fn violation_exits_one_and_writes_the_trace() {
+    let dir = std::env::temp_dir().join(format!("mailspec-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let path = dir.join("trace.json");
+    let path_text = path.to_str().expect("utf-8 path");
+
+    let args = ["check", "--config", "small", "--scope", "keys", "--mutant", "revoke_without_rotation", "--trace-out", path_text];
+    let output = mailspec(&args);
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(stdout.contains("violation of revoked_device_reads_no_later_mail"), "{stdout}");
+    assert!(stdout.contains("   1. add_device"), "{stdout}");
+
+    let trace: mailspec::check::Trace =
+        serde_json::from_slice(&std::fs::read(&path).expect("trace written")).expect("trace is JSON");
+    assert_eq!(trace.property, "revoked_device_reads_no_later_mail");
+    assert_eq!(trace.steps.len(), 4);
+    let _ = std::fs::remove_dir_all(&dir);
+}
