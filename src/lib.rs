@@ -1,5 +1,6 @@
 //! The `mailspec` facade: model checking and reporting behind the command line.
 
 pub mod check;
+pub mod conform;
 
 pub use mailspec_model as model;

@@ -24,6 +24,39 @@ enum Command {
     Check(CheckArgs),
     /// Serve stateright's web explorer for one scope on a loopback address.
     Explore(ExploreArgs),
+    /// Run the conformance vectors against an implementation.
+    Conform(ConformArgs),
+    /// Regenerate every vector and the protocol schema from the model and the reference crypto.
+    Record(RecordArgs),
+}
+
+#[derive(clap::Args)]
+struct ConformArgs {
+    /// Implementation under test: `reference` (in process).
+    #[arg(long, default_value = "reference", conflicts_with = "sut_cmd")]
+    sut: String,
+    /// Command that starts an adapter speaking the protocol of docs/adapter-protocol.md.
+    #[arg(long, value_name = "COMMAND")]
+    sut_cmd: Option<String>,
+    /// Directory holding scenarios/ and crypto/.
+    #[arg(long, default_value = "vectors", value_name = "DIR")]
+    vectors: std::path::PathBuf,
+    /// Run only the scenario vectors covering this rule ID, or `crypto`.
+    #[arg(long, value_name = "RULE")]
+    filter: Option<String>,
+    /// Output: human, json or junit.
+    #[arg(long, default_value = "human")]
+    format: String,
+    /// Seconds the adapter may take to answer one request.
+    #[arg(long, default_value = "10", value_name = "SECONDS")]
+    timeout: String,
+}
+
+#[derive(clap::Args)]
+struct RecordArgs {
+    /// Directory to write scenarios/, crypto/ and the protocol schema into.
+    #[arg(long, default_value = "vectors", value_name = "DIR")]
+    vectors: std::path::PathBuf,
 }
 
 #[derive(clap::Args)]
@@ -73,6 +106,8 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Some(Command::Check(args)) => run_check(args),
         Some(Command::Explore(args)) => run_explore(args),
+        Some(Command::Conform(args)) => run_conform(args),
+        Some(Command::Record(args)) => run_record(args),
         None => run_check(CheckArgs {
             config: "default".into(),
             threads: default_threads().to_string(),
@@ -176,5 +211,37 @@ fn run_explore(args: ExploreArgs) -> Result<ExitCode, String> {
         .ok_or_else(|| format!("unknown scope '{}': expected one of {}", args.scope, names.join(", ")))?;
     eprintln!("serving the explorer for scope {} on http://{address}", args.scope);
     model.checker().serve(address);
+    Ok(ExitCode::SUCCESS)
+}
+
+fn run_conform(args: ConformArgs) -> Result<ExitCode, String> {
+    use mailspec::conform::{self, ReportFormat, Sut};
+
+    // 1. Validate every argument before anything runs.
+    let format: ReportFormat = args.format.parse()?;
+    let timeout = match args.timeout.parse::<u64>() {
+        Ok(seconds) if seconds >= 1 => std::time::Duration::from_secs(seconds),
+        _ => return Err(format!("invalid timeout '{}': expected a whole number of seconds, at least 1", args.timeout)),
+    };
+    let sut = match (args.sut_cmd, args.sut.as_str()) {
+        (Some(command), _) => Sut::Command { command, timeout },
+        (None, "reference") => Sut::Reference,
+        (None, other) => return Err(format!("invalid implementation '{other}': expected reference, or use --sut-cmd")),
+    };
+    if !args.vectors.is_dir() {
+        return Err(format!("unreadable vectors: '{}' is not a directory", args.vectors.display()));
+    }
+
+    // 2. Run the suite and report.
+    let mut implementation = conform::implementation(&sut)?;
+    let report = conform::conform(implementation.as_mut(), &args.vectors, args.filter)?;
+    conform::print(&report, format);
+    Ok(ExitCode::from(report.exit_code()))
+}
+
+fn run_record(args: RecordArgs) -> Result<ExitCode, String> {
+    let written = mailspec_conformance::record::record(&args.vectors)
+        .map_err(|e| format!("cannot write vectors to '{}': {e}", args.vectors.display()))?;
+    println!("wrote {} files under {}", written.len(), args.vectors.display());
     Ok(ExitCode::SUCCESS)
 }

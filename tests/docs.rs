@@ -76,3 +76,13 @@ fn docs_speak_of_the_project_alone() {
         assert!(!doc.to_lowercase().contains("seed document"), "{name} cites a planning document");
     }
 }
+
+#[test]
+fn spec_statuses_match_the_rule_table() {
+    let spec = read("spec.md");
+    for (id, status) in mailspec::model::rule_ids::RULES {
+        let row = spec.lines().find(|line| line.starts_with(&format!("| {id} |"))).unwrap_or_else(|| panic!("spec.md has no row for {id}"));
+        let cells: Vec<&str> = row.split('|').map(str::trim).collect();
+        assert!(cells.get(3).is_some_and(|cell| cell.starts_with(status.text())), "{id}: spec.md says {:?}, the code says {}", cells.get(3), status.text());
+    }
+}

@@ -8,7 +8,7 @@ macro_rules! small_id {
     ($(#[$doc:meta])* $name:ident, $prefix:literal) => {
         $(#[$doc])*
         #[derive(
-            Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, Arbitrary,
+            Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, schemars::JsonSchema, Arbitrary,
         )]
         #[serde(transparent)]
         pub struct $name(pub u8);
@@ -63,7 +63,7 @@ small_id!(
 
 /// A device slot of one user. Slots are taken in order, so slot 0 is the first device
 /// the user ever enrolled, and a slot is never reused.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, Arbitrary)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, schemars::JsonSchema, Arbitrary)]
 pub struct DeviceId {
     pub user: UserId,
     pub slot: u8,
@@ -84,7 +84,7 @@ impl fmt::Display for DeviceId {
 /// A generation of one user's per-user key. Generation 0 means "no key yet"; the first
 /// key a user gets is generation 1.
 #[derive(
-    Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, Arbitrary,
+    Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, schemars::JsonSchema, Arbitrary,
 )]
 #[serde(transparent)]
 pub struct Epoch(pub u8);
@@ -112,7 +112,7 @@ impl fmt::Display for Epoch {
 /// Every principal that holds per-user keys (a device, a backup key, an escrow device)
 /// belongs to exactly one user, so a set of that user's epochs describes all it holds.
 #[derive(
-    Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, Arbitrary,
+    Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, schemars::JsonSchema, Arbitrary,
 )]
 #[serde(transparent)]
 pub struct Epochs(pub u32);
@@ -160,7 +160,7 @@ impl Epochs {
 
 /// Model time in whole seconds since the start of a run.
 #[derive(
-    Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, Arbitrary,
+    Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, schemars::JsonSchema, Arbitrary,
 )]
 #[serde(transparent)]
 pub struct Time(pub u32);

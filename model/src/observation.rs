@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use std::fmt;
 
 /// The result of one operation: an outcome, or a rejection with a documented reason.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, Arbitrary)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema, Arbitrary)]
 #[serde(rename_all = "snake_case")]
 pub enum Observation {
     Ok(Outcome),
@@ -30,7 +30,7 @@ impl fmt::Display for Observation {
 }
 
 /// What a successful operation produced.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, Arbitrary)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema, Arbitrary)]
 #[serde(tag = "outcome", rename_all = "snake_case")]
 pub enum Outcome {
     /// The operation changed the state and has nothing more to report.
@@ -71,7 +71,7 @@ impl fmt::Display for Outcome {
 
 /// Why the service rejected an operation. Conformance compares these codes, so they
 /// are part of the specification; `docs/spec.md` lists each with its rule.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, Arbitrary)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, schemars::JsonSchema, Arbitrary)]
 #[serde(rename_all = "snake_case")]
 pub enum Reason {
     /// T1: mail and calendar exist only in the US and EU regions.

@@ -11,7 +11,7 @@ pub const ATTACHMENT_LIMIT: u32 = 25 * 1024 * 1024;
 pub const DAY: u32 = 86_400;
 
 /// One request to the service, with every argument it needs.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, Arbitrary)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema, Arbitrary)]
 #[serde(tag = "op", rename_all = "snake_case")]
 pub enum Operation {
     // Tenancy (T).
@@ -49,7 +49,7 @@ pub enum Operation {
 }
 
 /// A send request, as the client makes it.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, Arbitrary)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema, Arbitrary)]
 pub struct Send {
     pub from: Client,
     pub to: Recipient,
@@ -62,7 +62,7 @@ pub struct Send {
 }
 
 /// A domain's default encryption policy, chosen once (T7).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, Arbitrary)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, schemars::JsonSchema, Arbitrary)]
 #[serde(rename_all = "snake_case")]
 pub enum Policy {
     SecureOnly,
@@ -71,7 +71,7 @@ pub enum Policy {
 }
 
 /// Where a send or read happens: a device's app, or webmail in a browser.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, Arbitrary)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, schemars::JsonSchema, Arbitrary)]
 #[serde(rename_all = "snake_case")]
 pub enum Client {
     App(DeviceId),
@@ -79,7 +79,7 @@ pub enum Client {
 }
 
 /// One addressee of a message or an invitation.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, Arbitrary)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, schemars::JsonSchema, Arbitrary)]
 #[serde(rename_all = "snake_case")]
 pub enum Recipient {
     User(UserId),
@@ -88,7 +88,7 @@ pub enum Recipient {
 }
 
 /// The mode the sender asks for. The service may deliver another (see [`Mode`]).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, Arbitrary)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, schemars::JsonSchema, Arbitrary)]
 #[serde(rename_all = "snake_case")]
 pub enum ModeRequest {
     E2ee,
@@ -97,7 +97,7 @@ pub enum ModeRequest {
 }
 
 /// The mode a message was delivered in.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, Arbitrary)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, schemars::JsonSchema, Arbitrary)]
 #[serde(rename_all = "snake_case")]
 pub enum Mode {
     /// Sealed to the recipient's and the sender's per-user keys.
@@ -118,7 +118,7 @@ impl Mode {
 
 /// Link lifetime for password-expiring mail (L5). `Seconds` is any other request,
 /// which the service rejects.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, Arbitrary)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, schemars::JsonSchema, Arbitrary)]
 #[serde(rename_all = "snake_case")]
 pub enum Expiry {
     OneDay,
@@ -149,7 +149,7 @@ impl Expiry {
 
 /// Which generation of the recipient's per-user key the client sealed a message to.
 /// `Previous` models a send that raced a rotation: the client used a stale key.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, Arbitrary)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, schemars::JsonSchema, Arbitrary)]
 #[serde(rename_all = "snake_case")]
 pub enum Seal {
     #[default]
@@ -158,7 +158,7 @@ pub enum Seal {
 }
 
 /// Who approves a new device and shares history with it (D5, D6, D8, E3).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, Arbitrary)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, schemars::JsonSchema, Arbitrary)]
 #[serde(rename_all = "snake_case")]
 pub enum Approver {
     Device(DeviceId),
@@ -169,7 +169,7 @@ pub enum Approver {
 }
 
 /// Who revokes a device (D7).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, Arbitrary)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, schemars::JsonSchema, Arbitrary)]
 #[serde(rename_all = "snake_case")]
 pub enum Revoker {
     /// A device of the same user; it may be the revoked device itself.
@@ -181,7 +181,7 @@ pub enum Revoker {
 }
 
 /// Who tries to read a stored message.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, Arbitrary)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, schemars::JsonSchema, Arbitrary)]
 #[serde(rename_all = "snake_case")]
 pub enum Reader {
     Device(DeviceId),

@@ -292,7 +292,7 @@ fn modes() -> Vec<Scenario> {
             .content(read(0, Reader::Service))
             .content(read(0, on(BOB, 0)))
             .content(read(0, Reader::Webmail(ALICE))),
-        Scenario::new("service_cannot_read_e2ee", &["M7", "M8", "D2"])
+        Scenario::new("service_cannot_read_e2ee", &["M7", "M8", "D2", "S5"])
             .accepts(us_ready())
             .sent(send(app(ALICE, 0), Recipient::User(BOB), ModeRequest::E2ee), 0, Mode::E2ee)
             .rejects(read(0, Reader::Service), Reason::NoKey)

@@ -8,7 +8,7 @@ use crate::ids::{AccountId, AdminId, DomainId, ExternalId, ListId, UserId};
 use serde::{Deserialize, Serialize};
 
 /// Where an account is hosted (T1, T2).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Region {
     Us,
@@ -24,7 +24,7 @@ impl Region {
 }
 
 /// An account's plan, in increasing order (T4, T8).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Plan {
     Pro,
@@ -33,19 +33,19 @@ pub enum Plan {
     Enterprise,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct AccountSpec {
     pub region: Region,
     pub plan: Plan,
 }
 
 /// A domain: custom (owned by one account) or the shared default domain (owner `None`).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct DomainSpec {
     pub owner: Option<AccountId>,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct UserSpec {
     pub account: AccountId,
     pub domain: DomainId,
@@ -54,27 +54,27 @@ pub struct UserSpec {
 }
 
 /// The escrow permissions of one admin (E3, E4, E5).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct EscrowPermissions {
     pub manager: bool,
     pub write: bool,
     pub read: bool,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct AdminSpec {
     pub account: AccountId,
     pub permissions: EscrowPermissions,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ListSpec {
     pub account: AccountId,
     pub members: Vec<UserId>,
 }
 
 /// The fixed cast of a run.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct World {
     pub accounts: Vec<AccountSpec>,
     pub domains: Vec<DomainSpec>,

@@ -1,0 +1,203 @@
+//! An implementation in another process, driven through the adapter protocol.
+//!
+//! Each request waits at most the step timeout for its response. A child that exits,
+//! hangs or writes something that is not the protocol is killed, and the next
+//! request starts a fresh child, so one broken vector never stops the run.
+
+use crate::implementation::{Capability, CryptoVerdict, Implementation, StoredObject, SutError};
+use crate::protocol::{Request, Response, PROTOCOL_VERSION};
+use mailspec_model::{Observation, Operation, World};
+use std::collections::BTreeSet;
+use std::io::{BufRead, BufReader, Write};
+use std::process::{Child, ChildStdin, Command, Stdio};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
+use std::time::Duration;
+
+/// The command line of an adapter, run through `sh -c`.
+pub struct Adapter {
+    command: String,
+    timeout: Duration,
+    child: Option<Running>,
+    next_id: u64,
+    name: String,
+    capabilities: Option<BTreeSet<Capability>>,
+}
+
+struct Running {
+    process: Child,
+    stdin: ChildStdin,
+    lines: Receiver<std::io::Result<String>>,
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.process.kill();
+        let _ = self.process.wait();
+    }
+}
+
+impl Adapter {
+    pub fn new(command: &str, timeout: Duration) -> Adapter {
+        Adapter { command: command.to_string(), timeout, child: None, next_id: 0, name: command.to_string(), capabilities: None }
+    }
+
+    fn spawn(&mut self) -> Result<(), SutError> {
+        let mut process = Command::new("sh")
+            .arg("-c")
+            .arg(&self.command)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .map_err(|e| SutError::Spawn { detail: format!("'{}': {e}", self.command) })?;
+        let stdin = process.stdin.take().ok_or_else(|| SutError::Spawn { detail: "no stdin".into() })?;
+        let stdout = process.stdout.take().ok_or_else(|| SutError::Spawn { detail: "no stdout".into() })?;
+        let (sender, lines) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines() {
+                if sender.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        self.child = Some(Running { process, stdin, lines });
+        self.handshake()
+    }
+
+    fn handshake(&mut self) -> Result<(), SutError> {
+        let id = self.fresh_id();
+        match self.exchange(Request::Hello { id, protocol: PROTOCOL_VERSION })? {
+            Response::Hello { protocol, implementation, capabilities, .. } if protocol == PROTOCOL_VERSION => {
+                self.name = implementation;
+                self.capabilities = Some(capabilities.into_iter().collect());
+                Ok(())
+            }
+            Response::Hello { protocol, .. } => Err(self.fail(SutError::Protocol {
+                detail: format!("handshake offered protocol {protocol}, expected {PROTOCOL_VERSION}"),
+            })),
+            other => Err(self.fail(unexpected("hello", &other))),
+        }
+    }
+
+    fn fresh_id(&mut self) -> u64 {
+        self.next_id += 1;
+        self.next_id
+    }
+
+    /// Kills the child after a failure, so the next request starts a fresh one.
+    fn fail(&mut self, error: SutError) -> SutError {
+        self.child = None;
+        error
+    }
+
+    /// Sends one request and waits for the response with the same id.
+    fn exchange(&mut self, request: Request) -> Result<Response, SutError> {
+        let timeout = self.timeout;
+        let Some(child) = self.child.as_mut() else {
+            return Err(SutError::Crashed { detail: "no running process".into() });
+        };
+        let line = serde_json::to_string(&request).map_err(|e| SutError::Protocol { detail: e.to_string() })?;
+        let written = writeln!(child.stdin, "{line}").and_then(|_| child.stdin.flush());
+        if let Err(e) = written {
+            let status = child.process.try_wait().ok().flatten();
+            let detail = status.map(|s| format!("exited with {s}")).unwrap_or_else(|| format!("stdin closed: {e}"));
+            return Err(self.fail(SutError::Crashed { detail }));
+        }
+
+        let received = match child.lines.recv_timeout(timeout) {
+            Ok(Ok(text)) => text,
+            Ok(Err(e)) => return Err(self.fail(SutError::Crashed { detail: format!("stdout failed: {e}") })),
+            Err(RecvTimeoutError::Timeout) => return Err(self.fail(SutError::Timeout { seconds: timeout.as_secs() })),
+            Err(RecvTimeoutError::Disconnected) => {
+                let status = child.process.wait().map(|s| s.to_string()).unwrap_or_else(|e| e.to_string());
+                return Err(self.fail(SutError::Crashed { detail: format!("exited ({status}) before answering") }));
+            }
+        };
+        let response: Response = match serde_json::from_str(&received) {
+            Ok(response) => response,
+            Err(e) => {
+                let shown: String = received.chars().take(120).collect();
+                return Err(self.fail(SutError::Protocol { detail: format!("not a response ({e}): {shown:?}") }));
+            }
+        };
+        if response.id() != request.id() {
+            let detail = format!("response id {} does not match request id {}", response.id(), request.id());
+            return Err(self.fail(SutError::Protocol { detail }));
+        }
+        if let Response::Error { code, message, .. } = response {
+            return Err(SutError::Reported { code: code.to_string(), message });
+        }
+        Ok(response)
+    }
+
+    fn ensure_running(&mut self) -> Result<(), SutError> {
+        if self.child.is_none() {
+            self.spawn()?;
+        }
+        Ok(())
+    }
+
+    fn call(&mut self, make: impl FnOnce(u64) -> Request) -> Result<Response, SutError> {
+        self.ensure_running()?;
+        let id = self.fresh_id();
+        self.exchange(make(id))
+    }
+}
+
+fn unexpected(wanted: &str, got: &Response) -> SutError {
+    let kind = serde_json::to_value(got)
+        .ok()
+        .and_then(|v| v.get("type").and_then(|t| t.as_str()).map(str::to_string))
+        .unwrap_or_default();
+    SutError::Protocol { detail: format!("expected a {wanted} response, got {kind}") }
+}
+
+impl Implementation for Adapter {
+    fn name(&self) -> String {
+        self.name.clone()
+    }
+
+    fn capabilities(&mut self) -> Result<BTreeSet<Capability>, SutError> {
+        self.ensure_running()?;
+        Ok(self.capabilities.clone().unwrap_or_default())
+    }
+
+    fn reset(&mut self, world: &World) -> Result<(), SutError> {
+        // A fresh process per vector: nothing leaks from one vector to the next.
+        self.child = None;
+        match self.call(|id| Request::Reset { id, world: world.clone() })? {
+            Response::Ready { .. } => Ok(()),
+            other => Err(self.fail(unexpected("ready", &other))),
+        }
+    }
+
+    fn apply(&mut self, op: &Operation) -> Result<Observation, SutError> {
+        match self.call(|id| Request::Apply { id, operation: op.clone() })? {
+            Response::Observation { observation, .. } => Ok(observation),
+            other => Err(self.fail(unexpected("observation", &other))),
+        }
+    }
+
+    fn stored_objects(&mut self) -> Result<Vec<StoredObject>, SutError> {
+        match self.call(|id| Request::Stored { id })? {
+            Response::Stored { objects, .. } => Ok(objects),
+            other => Err(self.fail(unexpected("stored", &other))),
+        }
+    }
+
+    fn delivered_links(&mut self) -> Result<Vec<String>, SutError> {
+        match self.call(|id| Request::Links { id })? {
+            Response::Links { urls, .. } => Ok(urls),
+            other => Err(self.fail(unexpected("links", &other))),
+        }
+    }
+
+    fn crypto_case(&mut self, construction: &str, case: &serde_json::Value) -> Result<CryptoVerdict, SutError> {
+        let construction = construction.to_string();
+        let case = case.clone();
+        match self.call(|id| Request::Crypto { id, construction, case })? {
+            Response::Crypto { verdict, .. } => Ok(verdict),
+            other => Err(self.fail(unexpected("crypto", &other))),
+        }
+    }
+}

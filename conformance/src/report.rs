@@ -1,0 +1,147 @@
+//! The suite report: per-vector verdicts, the rule coverage table, and the three
+//! output formats (human, JSON, JUnit XML).
+
+use crate::runner::{VectorResult, Verdict};
+use crate::vectors::VectorError;
+use mailspec_model::rule_ids::RULES;
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::fmt::Write;
+
+#[derive(Clone, Debug, Serialize)]
+pub struct SuiteReport {
+    pub implementation: String,
+    pub capabilities: Vec<String>,
+    pub results: Vec<VectorResult>,
+    /// Vector files that could not be read, each naming the file and the field.
+    pub unreadable: Vec<String>,
+    pub coverage: Vec<RuleCoverage>,
+    pub passed: usize,
+    pub failed: usize,
+    pub skipped: usize,
+    pub seconds: f64,
+}
+
+/// How many vectors cover one rule, and how they fared.
+#[derive(Clone, Debug, Serialize)]
+pub struct RuleCoverage {
+    pub rule: String,
+    pub status: String,
+    pub vectors: usize,
+    pub passed: usize,
+}
+
+impl SuiteReport {
+    pub fn new(implementation: String, capabilities: Vec<String>, results: Vec<VectorResult>, errors: &[VectorError], seconds: f64) -> SuiteReport {
+        let count = |wanted: fn(&Verdict) -> bool| results.iter().filter(|r| wanted(&r.verdict)).count();
+        SuiteReport {
+            implementation,
+            capabilities,
+            coverage: coverage(&results),
+            passed: count(|v| matches!(v, Verdict::Pass)),
+            failed: count(|v| matches!(v, Verdict::Fail(_))),
+            skipped: count(|v| matches!(v, Verdict::Skip(_))),
+            unreadable: errors.iter().map(|e| e.to_string()).collect(),
+            results,
+            seconds,
+        }
+    }
+
+    /// True when nothing failed, nothing was unreadable, and at least one vector ran
+    /// and passed: a run where everything was skipped does not pass.
+    pub fn all_passed(&self) -> bool {
+        self.failed == 0 && self.unreadable.is_empty() && self.passed > 0
+    }
+
+    /// Returns the process exit code: 0 all passed, 1 a failure or nothing run, 2
+    /// unreadable vectors.
+    pub fn exit_code(&self) -> u8 {
+        if !self.unreadable.is_empty() {
+            2
+        } else if self.all_passed() {
+            0
+        } else {
+            1
+        }
+    }
+
+    pub fn human(&self) -> String {
+        let mut out = String::new();
+        let _ = writeln!(out, "implementation {} (claims {})", self.implementation, self.capabilities.join(", "));
+        for result in &self.results {
+            let (tag, reason) = match &result.verdict {
+                Verdict::Pass => ("pass", String::new()),
+                Verdict::Fail(reason) => ("FAIL", format!(": {reason}")),
+                Verdict::Skip(reason) => ("skip", format!(": {reason}")),
+            };
+            let _ = writeln!(out, "{tag:<5} {}{reason}", result.name);
+        }
+        for error in &self.unreadable {
+            let _ = writeln!(out, "UNREADABLE {error}");
+        }
+        let _ = writeln!(out, "\nrule coverage (vectors passed / vectors covering the rule):");
+        for row in &self.coverage {
+            let mark = if row.vectors == 0 && (row.status.starts_with("modelled")) { "  <- no vector" } else { "" };
+            let _ = writeln!(out, "  {:<4} {:<17} {}/{}{mark}", row.rule, row.status, row.passed, row.vectors);
+        }
+        let _ = write!(out, "\n{} passed, {} failed, {} skipped", self.passed, self.failed, self.skipped);
+        if !self.unreadable.is_empty() {
+            let _ = write!(out, ", {} unreadable", self.unreadable.len());
+        }
+        out
+    }
+
+    pub fn junit(&self) -> String {
+        let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+        let failures = self.failed + self.unreadable.len();
+        let _ = writeln!(
+            out,
+            "<testsuite name=\"mailspec conformance: {}\" tests=\"{}\" failures=\"{failures}\" skipped=\"{}\" time=\"{:.3}\">",
+            xml(&self.implementation),
+            self.results.len() + self.unreadable.len(),
+            self.skipped,
+            self.seconds
+        );
+        for result in &self.results {
+            let _ = write!(out, "  <testcase classname=\"mailspec\" name=\"{}\" time=\"{:.3}\"", xml(&result.name), result.seconds);
+            match &result.verdict {
+                Verdict::Pass => out.push_str("/>\n"),
+                Verdict::Fail(reason) => {
+                    let _ = writeln!(out, "><failure message=\"{}\"/></testcase>", xml(reason));
+                }
+                Verdict::Skip(reason) => {
+                    let _ = writeln!(out, "><skipped message=\"{}\"/></testcase>", xml(reason));
+                }
+            }
+        }
+        for error in &self.unreadable {
+            let _ = writeln!(out, "  <testcase classname=\"mailspec\" name=\"unreadable vector\"><error message=\"{}\"/></testcase>", xml(error));
+        }
+        out.push_str("</testsuite>\n");
+        out
+    }
+}
+
+fn xml(text: &str) -> String {
+    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+}
+
+fn coverage(results: &[VectorResult]) -> Vec<RuleCoverage> {
+    let mut by_rule: BTreeMap<&str, (usize, usize)> = BTreeMap::new();
+    for result in results {
+        for rule in &result.rules {
+            let entry = by_rule.entry(rule.as_str()).or_default();
+            entry.0 += 1;
+            if result.verdict == Verdict::Pass {
+                entry.1 += 1;
+            }
+        }
+    }
+    RULES
+        .iter()
+        .map(|(rule, status)| {
+            let (vectors, passed) = by_rule.get(rule).copied().unwrap_or_default();
+            RuleCoverage { rule: rule.to_string(), status: status.text().to_string(), vectors, passed }
+        })
+        .collect()
+}

@@ -1,0 +1,194 @@
+//! The runner: every vector against one implementation, each with a verdict.
+//!
+//! A vector that cannot be read, an implementation that crashes, hangs or breaks the
+//! protocol: each fails its own vector with a reason, and the run goes on.
+
+use crate::implementation::{Capability, Implementation, SutError};
+use crate::scan::scan;
+use crate::vectors::crypto::CryptoVectorFile;
+use crate::vectors::scenario::ScenarioVector;
+use crate::vectors::{json_files, VectorError};
+use serde::Serialize;
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(tag = "verdict", content = "reason", rename_all = "snake_case")]
+pub enum Verdict {
+    Pass,
+    Fail(String),
+    Skip(String),
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct VectorResult {
+    /// `scenarios/NAME` or `crypto/NAME`.
+    pub name: String,
+    pub rules: Vec<String>,
+    pub verdict: Verdict,
+    pub seconds: f64,
+}
+
+/// The vectors of one directory, parsed, with the files that could not be.
+pub struct VectorSet {
+    pub scenarios: Vec<(PathBuf, ScenarioVector)>,
+    pub crypto: Vec<(PathBuf, CryptoVectorFile)>,
+    pub errors: Vec<VectorError>,
+}
+
+impl VectorSet {
+    /// Loads `DIR/scenarios/*.json` and `DIR/crypto/*.json`. A missing directory is
+    /// an error; a broken file is recorded and the others still load.
+    pub fn load(dir: &Path) -> Result<VectorSet, VectorError> {
+        let mut set = VectorSet { scenarios: Vec::new(), crypto: Vec::new(), errors: Vec::new() };
+        for path in json_files(&dir.join("scenarios"))? {
+            match ScenarioVector::load(&path) {
+                Ok(vector) => set.scenarios.push((path, vector)),
+                Err(error) => set.errors.push(error),
+            }
+        }
+        for path in json_files(&dir.join("crypto"))? {
+            match CryptoVectorFile::load(&path) {
+                Ok(file) => set.crypto.push((path, file)),
+                Err(error) => set.errors.push(error),
+            }
+        }
+        Ok(set)
+    }
+}
+
+/// Which vectors to run.
+#[derive(Clone, Debug, Default)]
+pub struct Selection {
+    /// Run only scenario vectors covering this rule ID; `crypto` selects the crypto
+    /// vectors alone.
+    pub filter: Option<String>,
+}
+
+impl Selection {
+    fn wants_scenario(&self, vector: &ScenarioVector) -> bool {
+        match self.filter.as_deref() {
+            None => true,
+            Some(rule) => vector.rules.iter().any(|r| r.eq_ignore_ascii_case(rule)),
+        }
+    }
+
+    fn wants_crypto(&self) -> bool {
+        matches!(self.filter.as_deref(), None | Some("crypto"))
+    }
+}
+
+/// Runs every selected vector and returns one result per vector, in file order.
+pub fn run(implementation: &mut dyn Implementation, set: &VectorSet, selection: &Selection) -> Vec<VectorResult> {
+    let claimed = implementation.capabilities();
+    let mut results = Vec::new();
+    for (path, vector) in set.scenarios.iter().filter(|(_, v)| selection.wants_scenario(v)) {
+        let started = Instant::now();
+        let verdict = match &claimed {
+            Ok(claimed) => run_scenario(implementation, vector, claimed),
+            Err(error) => Verdict::Fail(format!("capabilities: {error}")),
+        };
+        results.push(VectorResult {
+            name: format!("scenarios/{}", stem(path)),
+            rules: vector.rules.clone(),
+            verdict,
+            seconds: started.elapsed().as_secs_f64(),
+        });
+    }
+    if selection.wants_crypto() {
+        for (path, file) in &set.crypto {
+            let started = Instant::now();
+            let verdict = match &claimed {
+                Ok(claimed) if claimed.contains(&Capability::Crypto) => run_crypto(implementation, file),
+                Ok(_) => Verdict::Skip("needs capability crypto".into()),
+                Err(error) => Verdict::Fail(format!("capabilities: {error}")),
+            };
+            results.push(VectorResult { name: format!("crypto/{}", stem(path)), rules: Vec::new(), verdict, seconds: started.elapsed().as_secs_f64() });
+        }
+    }
+    results
+}
+
+fn stem(path: &Path) -> String {
+    path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default()
+}
+
+/// Runs one scenario: reset, then each step compared with its expected observation,
+/// with a byte scan after each step when the implementation answers probes.
+pub fn run_scenario(implementation: &mut dyn Implementation, vector: &ScenarioVector, claimed: &BTreeSet<Capability>) -> Verdict {
+    let missing: Vec<String> = vector.capabilities.iter().filter(|c| !claimed.contains(c)).map(|c| capability_name(*c)).collect();
+    if !missing.is_empty() {
+        return Verdict::Skip(format!("needs capability {}", missing.join(", ")));
+    }
+    let probes = claimed.contains(&Capability::Probes);
+
+    if let Err(error) = implementation.reset(&vector.world) {
+        return Verdict::Fail(format!("reset: {error}"));
+    }
+    for step in &vector.steps {
+        let label = || format!("step {} ({})", step.index, mailspec_model::op_display::render(&step.operation));
+        let observed = match implementation.apply(&step.operation) {
+            Ok(observed) => observed,
+            Err(error) => return Verdict::Fail(format!("{}: {error}", label())),
+        };
+        if observed != step.expected {
+            return Verdict::Fail(format!("{}: expected {}, got {}", label(), step.expected, observed));
+        }
+        if probes {
+            if let Err(reason) = scan_after(implementation) {
+                return Verdict::Fail(format!("{}: {reason}", label()));
+            }
+        }
+    }
+    Verdict::Pass
+}
+
+fn scan_after(implementation: &mut dyn Implementation) -> Result<(), String> {
+    let objects = implementation.stored_objects().map_err(|e| format!("stored probe: {e}"))?;
+    let links = implementation.delivered_links().map_err(|e| format!("links probe: {e}"))?;
+    match scan(&objects, &links).first() {
+        Some(finding) => Err(finding.to_string()),
+        None => Ok(()),
+    }
+}
+
+/// Runs every case of one crypto file; the verdict lists the failing case ids.
+pub fn run_crypto(implementation: &mut dyn Implementation, file: &CryptoVectorFile) -> Verdict {
+    let mut failures = Vec::new();
+    for case in file.test_groups.iter().flat_map(|group| group.tests.iter()) {
+        let json = match serde_json::to_value(case) {
+            Ok(json) => json,
+            Err(error) => return Verdict::Fail(format!("case {}: cannot encode: {error}", case.tc_id)),
+        };
+        match implementation.crypto_case(&file.construction, &json) {
+            Err(SutError::Reported { code, .. }) if code == "unsupported" => {
+                return Verdict::Skip(format!("implementation does not support {}", file.construction));
+            }
+            Err(error) => failures.push(format!("case {}: {error}", case.tc_id)),
+            Ok(verdict) if verdict.result == "unsupported" => {
+                return Verdict::Skip(format!("implementation does not support {}", file.construction));
+            }
+            Ok(verdict) if verdict.result != case.result => {
+                failures.push(format!("case {} ({}): expected {}, got {}", case.tc_id, case.comment, case.result, verdict.result));
+            }
+            Ok(verdict) => {
+                for (name, expected) in &case.outputs {
+                    let got = verdict.outputs.get(name).map(String::as_str).unwrap_or("(missing)");
+                    if case.result == "valid" && got != expected {
+                        failures.push(format!("case {}: output {name}: expected {expected}, got {got}", case.tc_id));
+                    }
+                }
+            }
+        }
+    }
+    if failures.is_empty() {
+        Verdict::Pass
+    } else {
+        Verdict::Fail(failures.join("; "))
+    }
+}
+
+pub fn capability_name(capability: Capability) -> String {
+    serde_json::to_value(capability).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default()
+}

@@ -1,0 +1,65 @@
+//! `mailspec conform` and `mailspec record`: the conformance suite from the command line.
+
+use mailspec_conformance::adapter::Adapter;
+use mailspec_conformance::report::SuiteReport;
+use mailspec_conformance::runner::{self, Selection, VectorSet};
+use mailspec_conformance::Implementation;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+/// How the report is printed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ReportFormat {
+    Human,
+    Json,
+    Junit,
+}
+
+impl std::str::FromStr for ReportFormat {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        match text {
+            "human" => Ok(ReportFormat::Human),
+            "json" => Ok(ReportFormat::Json),
+            "junit" => Ok(ReportFormat::Junit),
+            other => Err(format!("invalid format '{other}': expected human, json or junit")),
+        }
+    }
+}
+
+/// The implementation under test.
+pub enum Sut {
+    Reference,
+    Command { command: String, timeout: Duration },
+}
+
+/// Builds the implementation, or a one-line error naming the bad value.
+pub fn implementation(sut: &Sut) -> Result<Box<dyn Implementation>, String> {
+    match sut {
+        // TODO: the in-process reference joins once the simulator exports it.
+        Sut::Reference => Err("the reference implementation is not available in this build".into()),
+        Sut::Command { command, timeout } => Ok(Box::new(Adapter::new(command, *timeout))),
+    }
+}
+
+/// Runs the suite over `vectors` and returns the report.
+pub fn conform(implementation: &mut dyn Implementation, vectors: &Path, filter: Option<String>) -> Result<SuiteReport, String> {
+    let started = Instant::now();
+    let set = VectorSet::load(vectors).map_err(|e| format!("unreadable vectors: {e}"))?;
+    let results = runner::run(implementation, &set, &Selection { filter });
+    let capabilities = implementation
+        .capabilities()
+        .map(|claimed| claimed.into_iter().map(runner::capability_name).collect())
+        .unwrap_or_default();
+    Ok(SuiteReport::new(implementation.name(), capabilities, results, &set.errors, started.elapsed().as_secs_f64()))
+}
+
+/// Prints the report in the chosen format.
+pub fn print(report: &SuiteReport, format: ReportFormat) {
+    match format {
+        ReportFormat::Human => println!("{}", report.human()),
+        ReportFormat::Json => println!("{}", serde_json::to_string(report).unwrap_or_default()),
+        ReportFormat::Junit => print!("{}", report.junit()),
+    }
+}
