@@ -5,6 +5,7 @@
 use mailspec_model::properties::catalog;
 use mailspec_model::{configuration, MailModel, State};
 use proptest::prelude::*;
+use proptest::test_runner::FileFailurePersistence;
 use stateright::Model;
 
 fn walk_models() -> Vec<MailModel> {
@@ -17,18 +18,20 @@ fn walk_models() -> Vec<MailModel> {
     models
 }
 
-/// Takes the walk's choices as indices into the enabled actions; returns the first
-/// violated property with the step, if any.
-fn walk(model: &MailModel, choices: &[usize]) -> Result<(), String> {
+/// Takes the walk's choices as indices into the enabled actions; returns how many
+/// steps the rules accepted, or the first violated property with the step.
+fn walk(model: &MailModel, choices: &[usize]) -> Result<usize, String> {
     let mut state: State = model.init_states().remove(0);
     let mut actions = Vec::new();
+    let mut accepted = 0;
     for (step, choice) in choices.iter().enumerate() {
         actions.clear();
         model.actions(&state, &mut actions);
-        let Some(action) = actions.get(choice % actions.len().max(1)).cloned() else { return Ok(()) };
+        let Some(action) = actions.get(choice % actions.len().max(1)).cloned() else { return Ok(accepted) };
         if let Some(next) = model.next_state(&state, action.clone()) {
             if model.within_boundary(&next) {
                 state = next;
+                accepted += 1;
             }
         }
         for property in catalog() {
@@ -37,11 +40,15 @@ fn walk(model: &MailModel, choices: &[usize]) -> Result<(), String> {
             }
         }
     }
-    Ok(())
+    Ok(accepted)
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig {
+        cases: 64,
+        failure_persistence: Some(Box::new(FileFailurePersistence::Direct("tests/regressions/random_walk.txt"))),
+        ..ProptestConfig::default()
+    })]
 
     #[test]
     fn random_walks_keep_every_property(
@@ -50,7 +57,8 @@ proptest! {
     ) {
         let models = walk_models();
         let model = &models[scope % models.len()];
-        prop_assert_eq!(walk(model, &choices), Ok(()));
+        let outcome = walk(model, &choices);
+        prop_assert!(outcome.is_ok(), "{:?}", outcome);
     }
 }
 
@@ -66,4 +74,13 @@ fn random_walk_finds_a_mutant() {
         walk(&model, &choices).is_err()
     });
     assert!(found, "no walk of 200 caught the kept link secret");
+}
+
+#[test]
+fn random_walks_take_accepted_steps() {
+    for model in walk_models() {
+        let choices: Vec<usize> = (0..100usize).map(|i| i.wrapping_mul(2_654_435_761) >> 7).collect();
+        let accepted = walk(&model, &choices).expect("no property fails");
+        assert!(accepted >= 5, "scope {}: only {accepted} of 100 steps accepted", model.scope);
+    }
 }
