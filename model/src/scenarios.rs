@@ -279,7 +279,8 @@ fn tenancy() -> Vec<Scenario> {
             .accepts(eu_ready())
             .sent(send(app(ALICE, 0), Recipient::User(EVE_EU), ModeRequest::Standard), 0, Mode::Standard)
             .content(read(0, Reader::Webmail(EVE_EU)))
-            .content(read(0, Reader::Webmail(ALICE))),
+            .content(read(0, Reader::Webmail(ALICE)))
+            .rejects(read(0, Reader::Webmail(BOB)), Reason::NotAddressee),
     ]
 }
 
@@ -291,7 +292,11 @@ fn modes() -> Vec<Scenario> {
             .content(read(0, Reader::Webmail(BOB)))
             .content(read(0, Reader::Service))
             .content(read(0, on(BOB, 0)))
-            .content(read(0, Reader::Webmail(ALICE))),
+            .content(read(0, Reader::Webmail(ALICE)))
+            .rejects(
+                send_with(app(ALICE, 0), Recipient::User(BOB), ModeRequest::Standard, None, ATTACHMENT_LIMIT + 1),
+                Reason::AttachmentTooLarge,
+            ),
         Scenario::new("service_cannot_read_e2ee", &["M7", "M8", "D2", "S5"])
             .accepts(us_ready())
             .sent(send(app(ALICE, 0), Recipient::User(BOB), ModeRequest::E2ee), 0, Mode::E2ee)
@@ -325,7 +330,8 @@ fn modes() -> Vec<Scenario> {
                 0,
                 Mode::PasswordExpiring,
             )
-            .content(Operation::OpenLink { message: msg(0) }),
+            .content(Operation::OpenLink { message: msg(0) })
+            .rejects(send(app(ALICE, 0), OUTSIDER, ModeRequest::PasswordExpiring), Reason::ExpiryInvalid),
         Scenario::new("recipient_without_a_device_gets_mail_at_its_first_device", &["M3", "D3"])
             .accepts(us_ready())
             .done(Operation::EnableUser { user: NEWCOMER })

@@ -38,3 +38,30 @@ fn scenario_names_are_unique() {
     names.dedup();
     assert_eq!(names.len(), count);
 }
+
+#[test]
+fn every_checked_rule_has_accepted_and_rejected_steps() {
+    use mailspec_model::rule_ids::RULES;
+    use mailspec_model::Observation;
+    let world = world();
+    let rules = Rules::new(&world);
+    let mut lacking = Vec::new();
+    for (rule, status) in RULES.iter().filter(|(_, status)| status.needs_vector()) {
+        let (mut accepted, mut rejected) = (0, 0);
+        for scenario in catalog().iter().filter(|s| s.rules.contains(rule)) {
+            let mut state = State::initial(&world);
+            for step in &scenario.steps {
+                let (next, observed) = rules.observe(&state, &step.op);
+                match observed {
+                    Observation::Ok(_) => accepted += 1,
+                    Observation::Rejected(_) => rejected += 1,
+                }
+                state = next;
+            }
+        }
+        if accepted == 0 || rejected == 0 {
+            lacking.push(format!("{rule} ({}): {accepted} accepted, {rejected} rejected", status.text()));
+        }
+    }
+    assert!(lacking.is_empty(), "rules without both paths: {lacking:?}");
+}
