@@ -141,7 +141,7 @@ fn tenancy() -> Result<MailModel, SetupError> {
             account(Region::Eu, Plan::Pro),
             account(Region::Other, Plan::Enterprise),
         ],
-        domains: vec![custom(0), custom(1), custom(2), DomainSpec { owner: None }],
+        domains: vec![custom(0), custom(1), custom(2), DomainSpec { owner: None }, custom(0)],
         users: vec![user(0, 0, 1), user(1, 3, 1)],
         ..World::default()
     };

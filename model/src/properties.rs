@@ -47,7 +47,7 @@ static CATALOG: [SafetyProperty; 30] = [
     SafetyProperty {
         name: "revoked_device_reads_no_later_mail",
         rules: &["D7"],
-        statement: "a revoked device opens no copy sealed after its revocation, outside a delayed-rotation window",
+        statement: "a revoked device opens no received or Sent copy sealed after its revocation, outside a delayed-rotation window",
         holds: revoked_device_reads_no_later_mail,
         witness: "mail_sealed_after_a_revocation",
         witness_statement: "a user with a revoked device received mail sealed after the revocation",
@@ -261,7 +261,7 @@ static CATALOG: [SafetyProperty; 30] = [
         holds: policy_needs_verified_domain,
         witness: "verified_domain_configured",
         witness_statement: "a verified domain has its policy",
-        reached: policy_set,
+        reached: verified_domain_configured,
         mutant: ModelMutant::PolicyBeforeVerify,
     },
     SafetyProperty {
@@ -361,7 +361,7 @@ fn sealed_epoch(protection: Protection, user: UserId) -> Option<Epoch> {
 
 fn holders(state: &State, user: UserId) -> impl Iterator<Item = &KeyHolder> {
     let record = state.user(user);
-    record.backup.iter().chain(record.escrow_device.iter())
+    record.backup.iter().chain(record.escrow_device.iter()).chain(record.retired.iter())
 }
 
 fn user_ids(state: &State) -> impl Iterator<Item = UserId> {
@@ -375,9 +375,13 @@ fn revoked_device_reads_no_later_mail(_: &MailModel, state: &State) -> bool {
         state.user(user).devices.iter().filter_map(|device| device.revoked.map(|r| (device, r))).all(
             |(device, revocation)| {
                 messages(state).skip(usize::from(revocation.messages_before)).all(|message| {
-                    let sealed = sealed_epoch(message.recipient_copy.protection, user);
-                    let in_window = message.facts.recipient_rotation_pending;
-                    in_window || sealed.is_none_or(|epoch| !device.keys.contains(epoch))
+                    let received = sealed_epoch(message.recipient_copy.protection, user)
+                        .filter(|_| !message.facts.recipient_rotation_pending);
+                    let sent = message
+                        .sent_copy
+                        .and_then(|copy| sealed_epoch(copy.protection, user))
+                        .filter(|_| !message.facts.sender_rotation_pending);
+                    [received, sent].into_iter().flatten().all(|epoch| !device.keys.contains(epoch))
                 })
             },
         )
@@ -644,6 +648,10 @@ fn policy_never_changes(_: &MailModel, state: &State) -> bool {
 
 fn policy_set(_: &MailModel, state: &State) -> bool {
     state.domains.iter().any(|domain| domain.policy.is_some())
+}
+
+fn verified_domain_configured(_: &MailModel, state: &State) -> bool {
+    state.domains.iter().any(|domain| domain.verified && domain.policy.is_some())
 }
 
 fn policy_needs_verified_domain(_: &MailModel, state: &State) -> bool {

@@ -59,6 +59,9 @@ pub struct UserState {
     pub devices: Vec<DeviceState>,
     pub backup: Option<KeyHolder>,
     pub escrow_device: Option<KeyHolder>,
+    /// Revoked backup keys and escrow devices that a newer one replaced. They keep
+    /// what they held, like revoked devices.
+    pub retired: Vec<KeyHolder>,
     /// The member acknowledged the escrow notice of the current escrow period (E1).
     pub escrow_acknowledged: bool,
 }
@@ -136,6 +139,9 @@ pub struct SendFacts {
     pub recipient_has_active_device: bool,
     /// The recipient's rotation was pending: a revoked device may still hold its key.
     pub recipient_rotation_pending: bool,
+    /// The sender's rotation was pending: a revoked device of the sender may still
+    /// hold the key of the Sent copy.
+    pub sender_rotation_pending: bool,
     /// The recipient's current generation.
     pub recipient_epoch: Epoch,
 }

@@ -15,11 +15,11 @@ fn small_scopes() -> Vec<mailspec_model::MailModel> {
 #[test]
 fn small_unique_state_counts_are_pinned() {
     let expected = BTreeMap::from([
-        ("tenancy", 2358),
-        ("keys", 130198),
+        ("tenancy", 14148),
+        ("keys", 171138),
         ("peers", 7677),
         ("modes", 412),
-        ("escrow", 152852),
+        ("escrow", 144788),
         ("calendar", 30),
     ]);
     let mut observed = BTreeMap::new();

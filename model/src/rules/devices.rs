@@ -141,7 +141,10 @@ impl Rules<'_> {
 
         let keys = state.device(device).map(|d| d.keys).unwrap_or_default();
         let created_at = state.user(device.user).epoch;
-        state.user_mut(device.user).backup = Some(KeyHolder { keys, created_at, revoked: None });
+        let record = state.user_mut(device.user);
+        if let Some(revoked) = record.backup.replace(KeyHolder { keys, created_at, revoked: None }) {
+            record.retired.push(revoked);
+        }
         Ok(Outcome::Done)
     }
 

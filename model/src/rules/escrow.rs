@@ -42,7 +42,10 @@ impl Rules<'_> {
 
         let record = state.user_mut(device.user);
         record.escrow_acknowledged = true;
-        record.escrow_device = Some(KeyHolder { keys: Epochs::EMPTY, created_at: record.epoch.next(), revoked: None });
+        let fresh = KeyHolder { keys: Epochs::EMPTY, created_at: record.epoch.next(), revoked: None };
+        if let Some(revoked) = record.escrow_device.replace(fresh) {
+            record.retired.push(revoked);
+        }
         let epoch = self.rotate(state, device.user);
         if self.mutated(ModelMutant::EscrowGetsHistory) {
             if let Some(escrow) = state.user_mut(device.user).escrow_device.as_mut() {
@@ -94,8 +97,10 @@ impl Rules<'_> {
         Ok(Outcome::Content)
     }
 
+    /// Returns true when the user's live escrow device holds the generation; a revoked
+    /// one opens nothing for admins, since the service denies it.
     fn escrow_holds(&self, state: &State, user: UserId, epoch: crate::ids::Epoch) -> bool {
-        state.user(user).escrow_device.as_ref().is_some_and(|escrow| escrow.keys.contains(epoch))
+        state.user(user).live_escrow_device().is_some_and(|escrow| escrow.keys.contains(epoch))
     }
 
     /// Returns true when the user's account has escrow on and the user acknowledged it.

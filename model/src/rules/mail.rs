@@ -76,7 +76,11 @@ impl Rules<'_> {
     }
 
     fn send_facts(&self, state: &State, sender: UserId, to: Recipient, policy: crate::op::Policy) -> SendFacts {
-        let mut facts = SendFacts { sender_domain_policy: Some(policy), ..SendFacts::default() };
+        let mut facts = SendFacts {
+            sender_domain_policy: Some(policy),
+            sender_rotation_pending: state.user(sender).rotation_pending,
+            ..SendFacts::default()
+        };
         if let Recipient::User(user) = to {
             facts.cross_account = self.world.user(user).account != self.world.user(sender).account;
             facts.both_cross_domain = self.cross_domain_on(state, sender) && self.cross_domain_on(state, user);
