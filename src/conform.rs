@@ -37,8 +37,7 @@ pub enum Sut {
 /// Builds the implementation, or a one-line error naming the bad value.
 pub fn implementation(sut: &Sut) -> Result<Box<dyn Implementation>, String> {
     match sut {
-        // TODO: the in-process reference joins once the simulator exports it.
-        Sut::Reference => Err("the reference implementation is not available in this build".into()),
+        Sut::Reference => Ok(Box::new(mailspec_conformance::reference::InProcess::new())),
         Sut::Command { command, timeout } => Ok(Box::new(Adapter::new(command, *timeout))),
     }
 }

@@ -28,6 +28,27 @@ enum Command {
     Conform(ConformArgs),
     /// Regenerate every vector and the protocol schema from the model and the reference crypto.
     Record(RecordArgs),
+    /// Score the vectors against every faulty variant of the reference implementation.
+    Mutants(MutantsArgs),
+    /// Serve the reference implementation over the adapter protocol on stdin and stdout.
+    Adapter(AdapterArgs),
+}
+
+#[derive(clap::Args)]
+struct MutantsArgs {
+    /// Directory holding scenarios/ and crypto/.
+    #[arg(long, default_value = "vectors", value_name = "DIR")]
+    vectors: std::path::PathBuf,
+    /// Output: human or json.
+    #[arg(long, default_value = "human")]
+    format: String,
+}
+
+#[derive(clap::Args)]
+struct AdapterArgs {
+    /// Serve a faulty variant instead: one of the names `mailspec mutants` prints.
+    #[arg(long, value_name = "NAME")]
+    fault: Option<String>,
 }
 
 #[derive(clap::Args)]
@@ -108,16 +129,9 @@ fn main() -> ExitCode {
         Some(Command::Explore(args)) => run_explore(args),
         Some(Command::Conform(args)) => run_conform(args),
         Some(Command::Record(args)) => run_record(args),
-        None => run_check(CheckArgs {
-            config: "default".into(),
-            threads: default_threads().to_string(),
-            strategy: "bfs".into(),
-            format: "human".into(),
-            trace_out: None,
-            mutant: None,
-            scope: None,
-            no_symmetry: false,
-        }),
+        Some(Command::Mutants(args)) => run_mutants(args),
+        Some(Command::Adapter(args)) => run_adapter(args),
+        None => run_default(),
     };
     match result {
         Ok(code) => code,
@@ -244,4 +258,81 @@ fn run_record(args: RecordArgs) -> Result<ExitCode, String> {
         .map_err(|e| format!("cannot write vectors to '{}': {e}", args.vectors.display()))?;
     println!("wrote {} files under {}", written.len(), args.vectors.display());
     Ok(ExitCode::SUCCESS)
+}
+
+fn run_mutants(args: MutantsArgs) -> Result<ExitCode, String> {
+    let json = match args.format.as_str() {
+        "human" => false,
+        "json" => true,
+        other => return Err(format!("invalid format '{other}': expected human or json")),
+    };
+    if !args.vectors.is_dir() {
+        return Err(format!("unreadable vectors: '{}' is not a directory", args.vectors.display()));
+    }
+    let set = mailspec_conformance::VectorSet::load(&args.vectors).map_err(|e| format!("unreadable vectors: {e}"))?;
+    let scores = mailspec_conformance::mutants::score(&set);
+    let survivors = scores.iter().filter(|score| !score.killed()).count();
+
+    if json {
+        println!("{}", serde_json::to_string(&scores).map_err(|e| format!("cannot encode the scores: {e}"))?);
+    } else {
+        for score in &scores {
+            let verdict = if score.killed() { format!("killed by {}", score.killed_by.join(", ")) } else { "SURVIVED".into() };
+            println!("{:<34} {verdict}", score.mutant);
+        }
+        println!("\n{} of {} mutants killed", scores.len() - survivors, scores.len());
+    }
+    Ok(if survivors == 0 { ExitCode::SUCCESS } else { ExitCode::from(EXIT_FAILED) })
+}
+
+fn run_adapter(args: AdapterArgs) -> Result<ExitCode, String> {
+    use mailspec_conformance::reference::InProcess;
+
+    let mut implementation = match args.fault.as_deref() {
+        None => InProcess::new(),
+        Some(name) => {
+            let fault = mailspec_sim::Fault::from_name(name).ok_or_else(|| {
+                let names: Vec<String> = mailspec_sim::Fault::ALL.iter().map(|f| f.name()).collect();
+                format!("unknown fault '{name}': expected one of {}", names.join(", "))
+            })?;
+            InProcess::with_fault(fault)
+        }
+    };
+    let stdin = std::io::stdin().lock();
+    let stdout = std::io::stdout().lock();
+    mailspec_conformance::serve::serve(&mut implementation, stdin, stdout).map_err(|e| format!("adapter I/O failed: {e}"))?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Runs the main job: the model check of the default configuration, then the
+/// conformance suite against the reference implementation, and one summary.
+fn run_default() -> Result<ExitCode, String> {
+    use mailspec::conform::{self, Sut};
+
+    let options = CheckOptions { config: "default".into(), threads: default_threads(), progress: true, ..CheckOptions::default() };
+    let check = check::run(&options)?;
+    println!("{check}\n");
+
+    let vectors = std::path::Path::new("vectors");
+    if !vectors.is_dir() {
+        return Err("unreadable vectors: './vectors' is not a directory; run from the repository root".into());
+    }
+    let mut reference = conform::implementation(&Sut::Reference)?;
+    let suite = conform::conform(reference.as_mut(), vectors, None)?;
+    println!("{}\n", suite.human());
+
+    let model_verdict = if check.passed() { "PASS" } else { "FAIL" };
+    let suite_verdict = if suite.all_passed() { "PASS" } else { "FAIL" };
+    println!("summary:");
+    println!(
+        "  model check (default): {model_verdict}, {} unique states, {} properties, {:.1} s",
+        check.unique_states,
+        check.properties.len(),
+        check.seconds
+    );
+    println!(
+        "  conformance (reference): {suite_verdict}, {} passed, {} failed, {} skipped, {:.1} s",
+        suite.passed, suite.failed, suite.skipped, suite.seconds
+    );
+    Ok(if check.passed() && suite.all_passed() { ExitCode::SUCCESS } else { ExitCode::from(EXIT_FAILED) })
 }

@@ -67,7 +67,8 @@ impl SuiteReport {
 
     pub fn human(&self) -> String {
         let mut out = String::new();
-        let _ = writeln!(out, "implementation {} (claims {})", self.implementation, self.capabilities.join(", "));
+        let claims = if self.capabilities.is_empty() { "nothing".to_string() } else { self.capabilities.join(", ") };
+        let _ = writeln!(out, "implementation {} (claims {claims})", self.implementation);
         for result in &self.results {
             let (tag, reason) = match &result.verdict {
                 Verdict::Pass => ("pass", String::new()),
@@ -87,6 +88,9 @@ impl SuiteReport {
         let _ = write!(out, "\n{} passed, {} failed, {} skipped", self.passed, self.failed, self.skipped);
         if !self.unreadable.is_empty() {
             let _ = write!(out, ", {} unreadable", self.unreadable.len());
+        }
+        if self.passed == 0 && self.failed == 0 {
+            let _ = write!(out, "\nnothing ran: every vector was skipped, so the run does not pass");
         }
         out
     }

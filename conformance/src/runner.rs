@@ -38,8 +38,9 @@ pub struct VectorSet {
 }
 
 impl VectorSet {
-    /// Loads `DIR/scenarios/*.json` and `DIR/crypto/*.json`. A missing directory is
-    /// an error; a broken file is recorded and the others still load.
+    /// Loads `DIR/scenarios/*.json` and `DIR/crypto/*.json`. A missing scenarios
+    /// directory is an error, a missing crypto directory means no crypto vectors, and a
+    /// broken file is recorded while the others still load.
     pub fn load(dir: &Path) -> Result<VectorSet, VectorError> {
         let mut set = VectorSet { scenarios: Vec::new(), crypto: Vec::new(), errors: Vec::new() };
         for path in json_files(&dir.join("scenarios"))? {
@@ -48,7 +49,9 @@ impl VectorSet {
                 Err(error) => set.errors.push(error),
             }
         }
-        for path in json_files(&dir.join("crypto"))? {
+        let crypto_dir = dir.join("crypto");
+        let crypto_files = if crypto_dir.exists() { json_files(&crypto_dir)? } else { Vec::new() };
+        for path in crypto_files {
             match CryptoVectorFile::load(&path) {
                 Ok(file) => set.crypto.push((path, file)),
                 Err(error) => set.errors.push(error),
@@ -87,7 +90,7 @@ pub fn run(implementation: &mut dyn Implementation, set: &VectorSet, selection: 
         let started = Instant::now();
         let verdict = match &claimed {
             Ok(claimed) => run_scenario(implementation, vector, claimed),
-            Err(error) => Verdict::Fail(format!("capabilities: {error}")),
+            Err(error) => Verdict::Fail(format!("handshake: {error}")),
         };
         results.push(VectorResult {
             name: format!("scenarios/{}", stem(path)),
@@ -102,7 +105,7 @@ pub fn run(implementation: &mut dyn Implementation, set: &VectorSet, selection: 
             let verdict = match &claimed {
                 Ok(claimed) if claimed.contains(&Capability::Crypto) => run_crypto(implementation, file),
                 Ok(_) => Verdict::Skip("needs capability crypto".into()),
-                Err(error) => Verdict::Fail(format!("capabilities: {error}")),
+                Err(error) => Verdict::Fail(format!("handshake: {error}")),
             };
             results.push(VectorResult { name: format!("crypto/{}", stem(path)), rules: Vec::new(), verdict, seconds: started.elapsed().as_secs_f64() });
         }
@@ -157,17 +160,15 @@ fn scan_after(implementation: &mut dyn Implementation) -> Result<(), String> {
 pub fn run_crypto(implementation: &mut dyn Implementation, file: &CryptoVectorFile) -> Verdict {
     let mut failures = Vec::new();
     for case in file.test_groups.iter().flat_map(|group| group.tests.iter()) {
-        let json = match serde_json::to_value(case) {
-            Ok(json) => json,
-            Err(error) => return Verdict::Fail(format!("case {}: cannot encode: {error}", case.tc_id)),
-        };
+        // The implementation sees the inputs alone, never the expected result or outputs.
+        let json = serde_json::json!({ "tcId": case.tc_id, "inputs": case.inputs });
         match implementation.crypto_case(&file.construction, &json) {
             Err(SutError::Reported { code, .. }) if code == "unsupported" => {
-                return Verdict::Skip(format!("implementation does not support {}", file.construction));
+                return Verdict::Skip(format!("implementation does not support construction {}", file.construction));
             }
             Err(error) => failures.push(format!("case {}: {error}", case.tc_id)),
             Ok(verdict) if verdict.result == "unsupported" => {
-                return Verdict::Skip(format!("implementation does not support {}", file.construction));
+                return Verdict::Skip(format!("implementation does not support construction {}", file.construction));
             }
             Ok(verdict) if verdict.result != case.result => {
                 failures.push(format!("case {} ({}): expected {}, got {}", case.tc_id, case.comment, case.result, verdict.result));

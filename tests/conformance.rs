@@ -1,0 +1,98 @@
+//! The conformance suite against the reference implementation: in process, through
+//! the adapter protocol, and against every faulty variant.
+
+use mailspec_conformance::reference::InProcess;
+use mailspec_conformance::{run, Selection, SuiteReport, VectorSet, Verdict};
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+fn vectors_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("vectors")
+}
+
+fn mailspec(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_mailspec")).args(args).current_dir(env!("CARGO_MANIFEST_DIR")).output().expect("runs")
+}
+
+#[test]
+fn reference_passes_every_vector_in_process() {
+    let set = VectorSet::load(&vectors_dir()).expect("vectors load");
+    assert!(set.errors.is_empty(), "{:?}", set.errors);
+    let results = run(&mut InProcess::new(), &set, &Selection::default());
+    let failures: Vec<_> = results.iter().filter(|r| r.verdict != Verdict::Pass).collect();
+    assert!(failures.is_empty(), "{failures:#?}");
+    assert!(results.len() >= 40, "only {} vectors", results.len());
+}
+
+#[test]
+fn every_checked_rule_has_a_vector() {
+    let set = VectorSet::load(&vectors_dir()).expect("vectors load");
+    let results = run(&mut InProcess::new(), &set, &Selection::default());
+    let report = SuiteReport::new("reference".into(), Vec::new(), results, &set.errors, 0.0);
+    let uncovered: Vec<_> = report.coverage.iter().filter(|row| row.status.starts_with("modelled") && row.vectors == 0).map(|row| row.rule.clone()).collect();
+    assert!(uncovered.is_empty(), "rules without a vector: {uncovered:?}");
+}
+
+#[test]
+fn reference_passes_through_the_adapter_protocol() {
+    let command = format!("{} adapter", env!("CARGO_BIN_EXE_mailspec"));
+    let output = mailspec(&["conform", "--sut-cmd", &command, "--format", "json"]);
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).expect("JSON report");
+    assert_eq!(output.status.code(), Some(0), "{report}");
+    assert_eq!(report["failed"], 0);
+    assert_eq!(report["skipped"], 0);
+}
+
+#[test]
+fn every_fault_is_killed_by_some_vector() {
+    let set = VectorSet::load(&vectors_dir()).expect("vectors load");
+    let scores = mailspec_conformance::mutants::score(&set);
+    assert!(scores.len() >= 15, "only {} faults", scores.len());
+    let survivors: Vec<_> = scores.iter().filter(|s| !s.killed()).map(|s| s.mutant.clone()).collect();
+    assert!(survivors.is_empty(), "faults no vector kills: {survivors:?}");
+}
+
+#[test]
+fn faulty_adapter_fails_the_cli_run() {
+    let command = format!("{} adapter --fault keep_link_secret", env!("CARGO_BIN_EXE_mailspec"));
+    let output = mailspec(&["conform", "--sut-cmd", &command, "--filter", "L3"]);
+    assert_eq!(output.status.code(), Some(1), "{}", String::from_utf8_lossy(&output.stdout));
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert!(text.contains("FAIL") && text.contains("secret of link"), "{text}");
+    assert!(!text.contains("#") || text.contains("#***"), "a report printed a link secret: {text}");
+}
+
+#[test]
+fn run_with_everything_skipped_does_not_pass() {
+    let command = r#"read hello; echo '{"type":"hello","id":1,"protocol":1,"implementation":"nothing","capabilities":[]}'; exec sleep 30"#;
+    let output = mailspec(&["conform", "--sut-cmd", command, "--filter", "T1", "--format", "json"]);
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).expect("JSON report");
+    assert_eq!(report["passed"], 0);
+    assert!(report["skipped"].as_u64().unwrap_or(0) > 0);
+    assert_eq!(output.status.code(), Some(1));
+}
+
+#[test]
+fn junit_report_lists_every_vector() {
+    let output = mailspec(&["conform", "--filter", "D7", "--format", "junit"]);
+    assert_eq!(output.status.code(), Some(0));
+    let xml = String::from_utf8_lossy(&output.stdout);
+    assert!(xml.starts_with("<?xml"));
+    assert!(xml.contains("<testsuite") && xml.contains("</testsuite>"));
+    assert!(xml.matches("<testcase").count() >= 4, "{xml}");
+}
+
+#[test]
+fn conform_usage_errors_exit_two() {
+    for (args, fragment) in [
+        (vec!["conform", "--format", "yaml"], "'yaml'"),
+        (vec!["conform", "--sut", "other"], "'other'"),
+        (vec!["conform", "--timeout", "0"], "'0'"),
+        (vec!["conform", "--vectors", "/nonexistent-vectors"], "/nonexistent-vectors"),
+    ] {
+        let output = mailspec(&args);
+        assert_eq!(output.status.code(), Some(2), "{args:?}");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(stderr.lines().any(|line| line.starts_with("error:") && line.contains(fragment)), "{args:?}: {stderr}");
+    }
+}
