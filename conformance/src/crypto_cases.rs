@@ -59,7 +59,7 @@ pub fn write_crypto_vectors(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
 /// Only the `inputs` object of `case` is read, so the expected `result` and `outputs` may be
 /// left out. The verdict's `result` is `valid` with every output of the case, or
 /// `invalid` with no outputs. A malformed case (an input missing, not lowercase hex, or a key
-/// of the wrong size) also gets `invalid`, and `evaluate_crypto_case` tells the two apart. An
+/// of the wrong size) also gets `invalid`, and `evaluate_crypto_case` distinguishes the two. An
 /// unknown construction gets `unsupported` with no outputs, so that a runner can skip the file
 /// instead of counting a rejection.
 pub fn check_crypto_case(construction: &str, case: &serde_json::Value) -> CryptoVerdict {
