@@ -6,6 +6,8 @@ use mailspec::model::ModelMutant;
 use std::io::Write;
 use std::process::ExitCode;
 
+mod simulate;
+
 /// Exit code for a completed run in which something failed.
 const EXIT_FAILED: u8 = 1;
 /// Exit code for bad usage: an unknown value, an unwritable path.
@@ -32,6 +34,8 @@ enum Command {
     Mutants(MutantsArgs),
     /// Serve the reference implementation over the adapter protocol on stdin and stdout.
     Adapter(AdapterArgs),
+    /// Run the deterministic simulator: model and reference implementation side by side.
+    Simulate(simulate::SimulateArgs),
 }
 
 #[derive(clap::Args)]
@@ -106,6 +110,9 @@ struct CheckArgs {
     /// Turn symmetry reduction off, to compare state counts.
     #[arg(long)]
     no_symmetry: bool,
+    /// Stop each scope at its first violation; the report then marks the search incomplete.
+    #[arg(long)]
+    stop_on_violation: bool,
 }
 
 #[derive(clap::Args)]
@@ -131,6 +138,7 @@ fn main() -> ExitCode {
         Some(Command::Record(args)) => run_record(args),
         Some(Command::Mutants(args)) => run_mutants(args),
         Some(Command::Adapter(args)) => run_adapter(args),
+        Some(Command::Simulate(args)) => simulate::run(args),
         None => run_default(),
     };
     match result {
@@ -182,7 +190,7 @@ fn run_check(args: CheckArgs) -> Result<ExitCode, String> {
         mutant,
         scope: args.scope,
         no_symmetry: args.no_symmetry,
-        stop_on_violation: false,
+        stop_on_violation: args.stop_on_violation,
         progress: true,
     };
     check::selected_scopes(&options)?;

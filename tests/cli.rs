@@ -79,7 +79,18 @@ fn violation_exits_one_and_writes_the_trace() {
     let path = dir.join("trace.json");
     let path_text = path.to_str().expect("utf-8 path");
 
-    let args = ["check", "--config", "small", "--scope", "keys", "--mutant", "revoke_without_rotation", "--trace-out", path_text];
+    let args = [
+        "check",
+        "--config",
+        "small",
+        "--scope",
+        "keys",
+        "--mutant",
+        "revoke_without_rotation",
+        "--stop-on-violation",
+        "--trace-out",
+        path_text,
+    ];
     let output = mailspec(&args);
     assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
     let stdout = String::from_utf8_lossy(&output.stdout);

@@ -13,6 +13,7 @@ fn human_trace_of_a_revocation_without_rotation() {
         threads: 1,
         mutant: Some(ModelMutant::RevokeWithoutRotation),
         scope: Some("keys".into()),
+        stop_on_violation: true,
         ..CheckOptions::default()
     };
     let report = check::run(&options).expect("runs");

@@ -21,8 +21,11 @@ pub struct Bounds {
 }
 
 impl Bounds {
+    /// Returns true when the state is inside the bounds. Under the rules every retired
+    /// key holder follows a rotation, so the generation bound also bounds the retired
+    /// list; the explicit check keeps mutants that skip rotations finite.
     pub fn admit(&self, state: &State) -> bool {
-        state.users.iter().all(|user| user.epoch.0 <= self.max_epoch)
+        state.users.iter().all(|user| user.epoch.0 <= self.max_epoch && user.retired.len() <= usize::from(self.max_epoch))
             && state.messages.len() <= usize::from(self.max_messages)
             && state.events.len() <= usize::from(self.max_events)
     }
