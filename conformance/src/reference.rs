@@ -52,7 +52,15 @@ impl Implementation for InProcess {
     }
 
     fn apply(&mut self, op: &Operation) -> Result<Observation, SutError> {
-        Ok(self.running()?.apply(op))
+        let reference = self.running()?;
+        let observation = reference.apply(op);
+
+        // An internal error comes back as an ordinary observation, so ask for it.
+        let errors = reference.take_internal_errors();
+        if !errors.is_empty() {
+            return Err(SutError::Reported { code: "internal".into(), message: errors.join("; ") });
+        }
+        Ok(observation)
     }
 
     fn stored_objects(&mut self) -> Result<Vec<StoredObject>, SutError> {

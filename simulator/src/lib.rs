@@ -8,6 +8,7 @@
 //! - [`scan`]: the byte scan of everything the service stores.
 //! - [`sim`]: the seeded simulator with delivery, crash and race faults.
 
+pub mod baseline;
 pub mod canary;
 pub mod client;
 pub mod crypto;

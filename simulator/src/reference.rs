@@ -30,7 +30,7 @@ use crate::service::api::{ApiError, ApprovalGrant, ApprovalRequest, Outbound, Re
 use crate::service::storage::StoredObject;
 use crate::service::MailService;
 
-/// Why an operation did not produce an outcome.
+/// The failure of an operation that produced no outcome.
 enum Failure {
     Rejected(Reason),
     Internal(String),
@@ -72,7 +72,7 @@ enum DeviceSlot {
     Crashed,
 }
 
-/// How queued items reach devices.
+/// Delivery settings for the items queued for devices.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Delivery {
     /// Every running active device syncs after every operation.
@@ -99,7 +99,7 @@ pub struct ReferenceStats {
     pub messages_indexed: u32,
 }
 
-/// What one sync of one device did.
+/// The result of one sync of one device.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct SyncReport {
     pub items: usize,
@@ -183,7 +183,7 @@ impl Reference {
             Ok(outcome) => Observation::Ok(outcome),
             Err(Failure::Rejected(reason)) => Observation::Rejected(reason),
             Err(Failure::Internal(message)) => {
-                tracing::warn!(error = %message, "internal error");
+                tracing::warn!(error = %message, op = op_name(op), "internal error in the reference implementation");
                 self.internal_errors.push(format!("{}: {message}", op_name(op)));
                 INTERNAL_ERROR_OBSERVATION
             }
@@ -204,7 +204,7 @@ impl Reference {
         self.stats
     }
 
-    /// Every byte the service stores: objects and the metadata tables.
+    /// Returns every byte the service stores: its objects and the metadata tables.
     pub fn stored_objects(&self) -> Vec<StoredObject> {
         self.service.stored_objects()
     }
@@ -214,17 +214,36 @@ impl Reference {
         self.service.visit_stored(visit)
     }
 
-    /// The link URLs the service delivered to recipients, in message order.
+    /// Damages one stored object (see `MailService::corrupt_object`). For tests of bad input.
+    pub fn corrupt_stored_object(&mut self, id: &str, offset: usize, truncate: bool) -> bool {
+        self.service.corrupt_object(id, offset, truncate)
+    }
+
+    /// Flips one bit of a device's persisted keystore, or cuts it to `offset` bytes. For
+    /// tests of bad input; the device fails to restart from it.
+    pub fn corrupt_disk(&mut self, device: DeviceId, offset: usize, truncate: bool) -> bool {
+        let Some(bytes) = self.disk.get_mut(&device).filter(|bytes| !bytes.is_empty()) else { return false };
+        if truncate {
+            let len = offset.min(bytes.len());
+            bytes.truncate(len);
+        } else {
+            let index = offset % bytes.len();
+            bytes[index] ^= 1;
+        }
+        true
+    }
+
+    /// Returns the link URLs the service delivered to recipients, in message order.
     pub fn delivered_links(&self) -> Vec<String> {
         self.links.values().map(|url| url.to_string()).collect()
     }
 
-    /// The delivered link URL of each password-expiring message.
+    /// Returns the delivered link URL of a password-expiring message.
     pub fn delivered_link_of(&self, message: MessageId) -> Option<&str> {
         self.links.get(&message).map(|url| url.as_str())
     }
 
-    /// Number of messages the service stored.
+    /// Returns the number of messages the service stored.
     pub fn message_count(&self) -> usize {
         self.service.message_count()
     }
@@ -268,6 +287,12 @@ impl Reference {
         Ok(())
     }
 
+    /// Returns the users whose keys a device prefetches: the other users of its account.
+    fn contacts(&self, device: DeviceId) -> Vec<UserId> {
+        let account = self.world.user(device.user).account;
+        self.world.users_of(account).filter(|user| *user != device.user).collect()
+    }
+
     /// Returns the running client of an enrolled device, restarting it first if it crashed.
     fn client(&mut self, device: DeviceId) -> Result<&mut DeviceClient, Failure> {
         if self.is_crashed(device) {
@@ -289,23 +314,36 @@ impl Reference {
         }
     }
 
-    /// Syncs every running device the service still serves.
+    /// Syncs every running device the service still serves, and refreshes its cached key
+    /// generations.
     pub fn sync_all(&mut self) {
         let running: Vec<DeviceId> =
             self.devices.iter().filter(|(_, slot)| matches!(slot, DeviceSlot::Running(_))).map(|(id, _)| *id).collect();
         for device in running {
             if self.service.device_online(device).is_ok() {
-                self.sync_device(device);
+                self.sync(device, true);
             }
         }
     }
 
     /// Delivers a device's queue in the background: the device stores what the items
-    /// carry, refreshes its cached key generations, persists its keystore and acknowledges
-    /// the items. A crash armed with `crash_during_next_sync` happens
+    /// carry, persists its keystore and acknowledges the items. A crash armed with `crash_during_next_sync` happens
     /// before the persist, so the items are delivered again after the restart.
     pub fn sync_device(&mut self, device: DeviceId) -> SyncReport {
-        self.sync(device, true)
+        self.sync(device, false)
+    }
+
+    /// Makes a running device refresh the cached key generation of every user it sends to,
+    /// as its periodic directory poll does. Until then its sends may use a replaced key.
+    pub fn refresh_directory(&mut self, device: DeviceId) {
+        let contacts = self.contacts(device);
+        let service = &self.service;
+        if let Some(DeviceSlot::Running(client)) = self.devices.get_mut(&device) {
+            for error in client.refresh_directory(service, &contacts) {
+                self.internal_errors.push(format!("directory refresh of {device}: {error}"));
+            }
+        }
+        self.persist_all();
     }
 
     fn sync(&mut self, device: DeviceId, refresh_directory: bool) -> SyncReport {
@@ -322,9 +360,12 @@ impl Reference {
         report.items = seqs.len();
 
         let crash = self.crash_in_next_sync.remove(&device);
+        let contacts = self.contacts(device);
         let service = &self.service;
         let processed = match self.devices.get_mut(&device) {
-            Some(DeviceSlot::Running(client)) => client.process(service, &batch.items, refresh_directory),
+            Some(DeviceSlot::Running(client)) => {
+                client.process(service, &batch.items, refresh_directory.then_some(contacts.as_slice()))
+            }
             _ => return report,
         };
         self.stats.messages_indexed += processed.indexed.len() as u32;
@@ -396,7 +437,7 @@ impl Reference {
         }
     }
 
-    /// Syncs a device before it acts, so that it holds every seed delivered to it.
+    /// Syncs a device before it acts, so that its keystore contains every seed delivered to it.
     fn sync_before_acting(&mut self, device: DeviceId) -> Result<(), Failure> {
         if self.is_crashed(device) {
             self.restart_device(device).map_err(Failure::Internal)?;
@@ -412,6 +453,9 @@ impl Reference {
     fn add_device(&mut self, device: DeviceId) -> Step {
         let mut client = DeviceClient::create(device, &mut self.rng);
         let generation = client.enroll(&mut self.service, &mut self.rng)?;
+        for error in client.refresh_directory(&self.service, &self.contacts(device)) {
+            self.internal_errors.push(format!("directory prefetch of {device}: {error}"));
+        }
         self.disk.insert(device, client.keystore_bytes());
         self.devices.insert(device, DeviceSlot::Running(Box::new(client)));
         if self.fault == Some(Fault::HistoryWithoutApproval) {
@@ -420,8 +464,8 @@ impl Reference {
         Ok(Outcome::Rotated { epoch: epoch(generation) })
     }
 
-    /// The `history_without_approval` fault: the user's first active older device approves
-    /// every new device on its own.
+    /// Approves a new device by the user's first older device, without any approval
+    /// request: the `history_without_approval` fault.
     fn hand_history_without_approval(&mut self, device: DeviceId) -> Result<(), Failure> {
         let older = self.devices.keys().copied().find(|other| {
             other.user == device.user && *other != device && self.service.begin_approval(device, Approver::Device(*other)).is_ok()

@@ -15,6 +15,9 @@ pub fn open_link(service: &MailService, url: &str, message: MessageId) -> Result
     let (link_id, secret) = LinkSecret::parse_url(url).map_err(CryptoError::from)?;
     let content = service.open_link(&link_id.to_hex())?;
     let record = LinkRecord::from_bytes(&content.record)?;
+    if record.link_id != link_id {
+        return Err(ClientError::Protocol("the service served the record of another link".into()));
+    }
     let now = CLOCK_ORIGIN_UNIX + u64::from(service.now());
     let payload = match record.open(&secret, now) {
         Ok(payload) => Zeroizing::new(payload),

@@ -25,7 +25,7 @@ use crate::service::api::{
 use crate::service::sigchain::{ChainLink, ChainView, LinkBody};
 use crate::service::MailService;
 
-/// What processing one batch of queue items did.
+/// The result of processing one batch of queue items.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Processed {
     /// Generations of seeds newly stored.
@@ -139,16 +139,12 @@ impl DeviceClient {
 
     /// Stores what a batch of queue items carries: seeds from rotations and approvals, and
     /// an index entry for each new message this device can open.
-    /// With `refresh_directory`, the client also updates the cached key generation of every
-    /// user it has sent to, as a background sync does; a sync just before an operation does not.
-    pub fn process(&mut self, service: &MailService, items: &[(u64, QueueItem)], refresh_directory: bool) -> Processed {
+    /// With `contacts`, the client also refreshes its cached key generations, as its periodic
+    /// directory poll does; a sync just before an operation does not.
+    pub fn process(&mut self, service: &MailService, items: &[(u64, QueueItem)], contacts: Option<&[UserId]>) -> Processed {
         let mut processed = Processed::default();
-        if refresh_directory {
-            for user in self.keystore.cached_users() {
-                if let Err(error) = self.refresh_recipient(service, user) {
-                    processed.errors.push(format!("{}: directory refresh of user{} failed: {error}", self.name(), user.0));
-                }
-            }
+        if let Some(contacts) = contacts {
+            processed.errors.extend(self.refresh_directory(service, contacts));
         }
         // Seeds first, so that a message delivered before its key still opens.
         for (_, item) in items {
@@ -237,6 +233,23 @@ impl DeviceClient {
         }
     }
 
+    /// Refreshes the cached generation of every user this device sent to and of every
+    /// contact (the users of its account, as an address book prefetches them), and returns
+    /// the errors.
+    pub fn refresh_directory(&mut self, service: &MailService, contacts: &[UserId]) -> Vec<String> {
+        let mut errors = Vec::new();
+        let mut users = self.keystore.cached_users();
+        users.extend(contacts.iter().copied().filter(|user| *user != self.user()));
+        users.sort();
+        users.dedup();
+        for user in users {
+            if let Err(error) = self.refresh_recipient(service, user) {
+                errors.push(format!("{}: directory refresh of user{} failed: {error}", self.name(), user.0));
+            }
+        }
+        errors
+    }
+
     /// Sets the cached generation of `user` to the current one in its verified chain.
     pub fn refresh_recipient(&mut self, service: &MailService, user: UserId) -> Result<(), ClientError> {
         let generation = self.chains.refresh(service, user)?.generation();
@@ -263,7 +276,7 @@ impl DeviceClient {
 
     /// Builds the upload for a send plan: seals each copy as the plan requires. With
     /// `Seal::Previous` the recipient box uses the generation before the current one, as a
-    /// client that raced a rotation would; a recipient with one generation then looks to
+    /// client that raced a rotation would. A recipient with one generation then looks to
     /// this client like a user without keys.
     pub fn build_upload(
         &mut self,

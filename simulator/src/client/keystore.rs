@@ -9,11 +9,15 @@
 //! || Ed25519 seed (32) || X25519 private key (32)
 //! || u32 seed count || per seed, generations strictly increasing: u32 generation (>= 1) || seed (32)
 //! || u32 cache count || per entry, users strictly increasing: u8 user || u32 generation (>= 1)
+//! || SHA-256 of every byte before it (32)
 //! ```
+//!
+//! The trailing hash detects a damaged file before a flipped bit turns into a wrong key.
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use mailspec_model::ids::{DeviceId, UserId};
+use sha2::{Digest, Sha256};
 use zeroize::Zeroizing;
 
 use crate::crypto::wire::{put_u32, put_u8, Reader};
@@ -22,12 +26,15 @@ use crate::crypto::{CryptoError, DeviceKeys, Secret32};
 const KEYSTORE_VERSION: u8 = 1;
 const SEED_ENTRY_LEN: usize = 4 + 32;
 const CACHE_ENTRY_LEN: usize = 1 + 4;
+const CHECK_LEN: usize = 32;
 
-/// Why keystore bytes do not decode.
+/// The error of a keystore that does not decode.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum KeystoreError {
     #[error("keystore bytes are invalid: {0}")]
     Decode(#[from] CryptoError),
+    #[error("keystore is damaged: its SHA-256 check value does not match")]
+    Damaged,
     #[error("keystore belongs to {found}, not {expected}")]
     WrongDevice { found: DeviceId, expected: DeviceId },
 }
@@ -130,13 +137,25 @@ impl Keystore {
             put_u8(&mut out, user.0);
             put_u32(&mut out, *generation);
         }
+        let check: [u8; CHECK_LEN] = Sha256::digest(&out[..]).into();
+        out.extend_from_slice(&check);
         out
     }
 
     /// Decodes keystore bytes. Every length is checked before it is read, so hostile bytes
     /// give an error, never a panic or a large allocation.
     pub fn from_bytes(bytes: &[u8]) -> Result<Keystore, KeystoreError> {
-        let mut reader = Reader::new(bytes, "keystore");
+        let body_len = bytes.len().checked_sub(CHECK_LEN).ok_or(CryptoError::Truncated {
+            object: "keystore",
+            needed: CHECK_LEN,
+            available: bytes.len(),
+        })?;
+        let (body, check) = bytes.split_at(body_len);
+        let expected: [u8; CHECK_LEN] = Sha256::digest(body).into();
+        if !bool::from(subtle::ConstantTimeEq::ct_eq(&expected[..], check)) {
+            return Err(KeystoreError::Damaged);
+        }
+        let mut reader = Reader::new(body, "keystore");
         reader.version(KEYSTORE_VERSION)?;
         let device = DeviceId::new(UserId(reader.u8()?), reader.u8()?);
         let signing_seed = Secret32::from_bytes(reader.array()?);
@@ -217,7 +236,10 @@ mod tests {
         }
         let mut longer = bytes.to_vec();
         longer.push(0);
-        assert!(matches!(Keystore::from_bytes(&longer), Err(KeystoreError::Decode(CryptoError::TrailingBytes { .. }))));
+        assert!(matches!(Keystore::from_bytes(&longer), Err(KeystoreError::Damaged)));
+        let mut body = bytes[..bytes.len() - CHECK_LEN].to_vec();
+        body.push(0);
+        assert!(matches!(Keystore::from_bytes(&with_check(body)), Err(KeystoreError::Decode(CryptoError::TrailingBytes { .. }))));
     }
 
     #[test]
@@ -227,7 +249,25 @@ mod tests {
         // The second seed entry starts after the header (67 bytes), the count (4) and one entry (36).
         let second = 67 + 4 + SEED_ENTRY_LEN;
         bytes[second..second + 4].copy_from_slice(&1u32.to_be_bytes());
-        assert!(Keystore::from_bytes(&bytes).is_err());
+        assert!(matches!(Keystore::from_bytes(&bytes), Err(KeystoreError::Damaged)));
+        bytes.truncate(bytes.len() - CHECK_LEN);
+        assert!(matches!(Keystore::from_bytes(&with_check(bytes)), Err(KeystoreError::Decode(CryptoError::Malformed { .. }))));
+    }
+
+    #[test]
+    fn keystore_detects_every_flipped_bit() {
+        let bytes = sample().to_bytes();
+        for index in 0..bytes.len() {
+            let mut damaged = bytes.to_vec();
+            damaged[index] ^= 0x80;
+            assert!(Keystore::from_bytes(&damaged).is_err(), "a flip at byte {index} was accepted");
+        }
+    }
+
+    fn with_check(mut body: Vec<u8>) -> Vec<u8> {
+        let check: [u8; CHECK_LEN] = Sha256::digest(&body).into();
+        body.extend_from_slice(&check);
+        body
     }
 
     #[test]

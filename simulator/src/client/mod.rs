@@ -21,7 +21,7 @@ use crate::crypto::CryptoError;
 use crate::service::api::ApiError;
 use crate::service::sigchain::ChainError;
 
-/// Why a client operation failed.
+/// The error of a failed client operation.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ClientError {
     #[error("service: {0}")]

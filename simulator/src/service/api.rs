@@ -13,7 +13,7 @@ use zeroize::Zeroizing;
 
 use crate::crypto::CryptoError;
 
-/// Why an API call failed.
+/// The error of a failed API call.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ApiError {
     /// The specification rejects the request with this reason.
@@ -44,7 +44,7 @@ pub enum QueueItem {
     NewMessage { message: MessageId },
 }
 
-/// What a device receives when it syncs.
+/// The items a device receives when it syncs.
 #[derive(Clone, Debug, Default)]
 pub struct SyncBatch {
     /// Queue items with their sequence numbers, oldest first. A device acknowledges them by
@@ -66,7 +66,7 @@ pub struct RotationRequest {
     pub enrollment: bool,
 }
 
-/// A device asks to join its user.
+/// An enrollment request of a new device.
 #[derive(Clone, Debug)]
 pub struct EnrollRequest {
     pub device: DeviceId,
@@ -83,7 +83,7 @@ pub struct RevokeRequest {
     pub link: Option<Vec<u8>>,
 }
 
-/// What the service tells the revoker after a revocation.
+/// The service's reply to a revocation, which tells the revoker whether to rotate.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum RevokeOutcome {
     /// The revoker is another live device of the user and must publish the next generation now.
@@ -94,12 +94,12 @@ pub enum RevokeOutcome {
     NoRotation,
 }
 
-/// What an approver may use, returned once the service accepted the approval request.
+/// The key material an approver may use, returned once the service accepted the approval.
 #[derive(Clone, Debug)]
 pub enum ApprovalGrant {
     /// The approving device shares the seeds it holds.
     Device,
-    /// The seeds sealed to the live backup key, which whoever holds its text can open.
+    /// The seeds sealed to the live backup key; the holder of its text can open them.
     BackupKey { holder: String, boxes: Vec<Vec<u8>> },
     /// The seeds sealed to the member's live escrow device, for the escrow admins' keys.
     EscrowDevice { holder: String, boxes: Vec<Vec<u8>> },
@@ -137,7 +137,7 @@ pub struct EscrowAckRequest {
     pub boxes: Vec<(u32, Vec<u8>)>,
 }
 
-/// What legal discovery returns: the sealed copies and the member escrow devices' seeds.
+/// The result of legal discovery: the sealed copies and the member escrow devices' seeds.
 #[derive(Clone, Debug, Default)]
 pub struct DiscoveryBundle {
     pub copies: Vec<SealedCopy>,
@@ -154,7 +154,7 @@ pub struct SealedCopy {
     pub sender: SenderRef,
 }
 
-/// Who sealed a stored envelope, so the reader can look up the expected signing key.
+/// The sealer of a stored envelope, so that the reader can look up its signing key.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum SenderRef {
     Device(DeviceId),

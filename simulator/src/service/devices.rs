@@ -37,7 +37,7 @@ impl MailService {
     }
 
     /// D2, D3, D7: stores a new generation made by an active device, after checking that
-    /// the seed is sealed to every live key holder of the user and to nobody else.
+    /// the seed is sealed to every live key holder of the user and to no other holder.
     pub fn publish_rotation(&mut self, request: RotationRequest) -> Result<u32, ApiError> {
         let device = request.device;
         let user = device.user;

@@ -27,7 +27,7 @@ impl KeyService {
 
     /// Returns the root key of a region.
     // NOTE: only the `any_region` fault lets an account outside the US and the EU store
-    // anything; its data then falls back to the US root key, which breaks data residency.
+    // anything. Its data then falls back to the US root key, which breaks data residency.
     pub fn root(&self, region: Region) -> &RegionRootKey {
         match region {
             Region::Eu => &self.eu_root,

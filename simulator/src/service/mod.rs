@@ -1,10 +1,10 @@
 //! The service side of the reference implementation: what the hosted service stores and
 //! enforces.
 //!
-//! The service keeps only what the design lets it keep: ciphertexts (envelopes and pieces),
-//! public keys in signed sigchains, PUK seeds sealed to devices, link records without their
-//! secrets, account data keys wrapped under region root keys, standard mail and events
-//! encrypted at rest, and metadata. Device private keys, PUK seeds and link secrets exist
+//! The service keeps only what the design lets it keep. That is ciphertexts (envelopes and
+//! pieces), public keys in signed sigchains, PUK seeds sealed to devices, link records
+//! without their secrets, account data keys wrapped under region root keys, standard mail
+//! and events encrypted at rest, and metadata. Device private keys, PUK seeds and link secrets exist
 //! only in `crate::client`. Clients reach the service only through the public methods of
 //! [`MailService`], with the plain request and response types of [`api`].
 //!
@@ -95,11 +95,11 @@ struct UserRow {
     escrow_device: Option<String>,
     escrow_devices_created: u32,
     escrow_acknowledged: bool,
+    /// The user's sigchain as the service verified it; the links are stored objects.
     chain: ChainView,
-    links: Vec<Vec<u8>>,
 }
 
-/// How a stored copy is protected, as far as the service knows it.
+/// The protection of a stored copy, as the service's metadata records it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 enum CopyForm {
@@ -119,7 +119,7 @@ enum CopyForm {
 struct CopyRow {
     object: String,
     form: CopyForm,
-    /// The account whose data key encrypts the copy at rest, and whose region holds it.
+    /// The account whose data key encrypts the copy at rest, and whose region stores it.
     account: AccountId,
     region: Region,
     /// False once the content was deleted (an expired link's recipient copy).
@@ -193,7 +193,6 @@ impl MailService {
                 escrow_devices_created: 0,
                 escrow_acknowledged: false,
                 chain: ChainView::new(&names::user(user)),
-                links: Vec::new(),
             })
             .collect();
         MailService {
@@ -229,8 +228,21 @@ impl MailService {
 
     /// Returns the encoded sigchain links of `user` from index `from` on.
     pub fn fetch_chain(&self, user: UserId, from: usize) -> Result<Vec<Vec<u8>>, ApiError> {
-        let row = self.users.get(user.index()).ok_or(Reason::NotFound)?;
-        Ok(row.links.iter().skip(from).cloned().collect())
+        if !self.world.has_user(user) {
+            return Err(Reason::NotFound.into());
+        }
+        let mut links = Vec::new();
+        for seq in from.. {
+            match self.store.get(&self.chain_object(user, seq)) {
+                Some(link) => links.push(link.to_vec()),
+                None => break,
+            }
+        }
+        Ok(links)
+    }
+
+    fn chain_object(&self, user: UserId, seq: usize) -> String {
+        format!("{}/chains/{}/{seq:06}", names::region(self.user_region(user)), names::user(user))
     }
 
     /// Returns the number of messages stored so far; the next message gets this id.
@@ -259,6 +271,12 @@ impl MailService {
         let snapshot = self.directory_snapshot();
         let version = directory::content_version(&snapshot);
         visit(directory::DIRECTORY_OBJECT, "directory", version, &snapshot);
+    }
+
+    /// Damages one stored object, as disk corruption or a malicious operator would: flips a
+    /// bit of byte `offset`, or cuts the object to `offset` bytes. For tests of bad input.
+    pub fn corrupt_object(&mut self, id: &str, offset: usize, truncate: bool) -> bool {
+        self.store.corrupt(id, offset, truncate)
     }
 
     /// Returns the number of stored objects and their total size in bytes.
@@ -321,9 +339,10 @@ impl MailService {
     fn append_link(&mut self, user: UserId, link: Vec<u8>) -> Result<(), ApiError> {
         let service_key = self.service_signing_key();
         let row = &mut self.users[user.index()];
+        let seq = row.chain.len() as usize;
         row.chain.apply(&link, &service_key).map_err(|error| ApiError::Invalid(error.to_string()))?;
-        row.links.push(link);
-        self.store_chain(user);
+        let object = self.chain_object(user, seq);
+        self.store.put(object, "sigchain_link", link);
         Ok(())
     }
 
@@ -332,12 +351,6 @@ impl MailService {
         let row = &self.users[user.index()];
         let link = ChainLink::sign_as_service(&names::user(user), row.chain.len(), row.chain.head(), body, &self.keys.signing);
         self.append_link(user, link)
-    }
-
-    fn store_chain(&mut self, user: UserId) {
-        let region = names::region(self.user_region(user));
-        let bytes = storage::encode_pieces(&self.users[user.index()].links);
-        self.store.put(format!("{region}/chains/{}", names::user(user)), "sigchain", bytes);
     }
 
     fn enqueue(&mut self, device: DeviceId, item: QueueItem) {

@@ -20,10 +20,10 @@ const MAX_ENVELOPE_LEN: usize = 300 * 1024 * 1024;
 /// One stored object, as the probes report it.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct StoredObject {
-    /// The object id; its first path segment is the region that holds it (`us`, `eu`, `other`)
-    /// or `global` for the service's metadata tables.
+    /// The object id. Its first path segment is the region that stores it (`us`, `eu`,
+    /// `other`), or `global` for the service's metadata tables.
     pub id: String,
-    /// What the object is: `message_envelope`, `message_at_rest`, `link_record`, `key_box`, ...
+    /// The object's kind: `message_envelope`, `message_at_rest`, `link_record`, `key_box`, ...
     pub kind: String,
     pub bytes: Vec<u8>,
 }
@@ -60,6 +60,22 @@ impl ObjectStore {
         for (id, entry) in &self.objects {
             visit(id, entry.kind, entry.version, &entry.bytes);
         }
+    }
+
+    /// Flips the lowest bit of byte `offset` (modulo the length) of an object, or cuts the
+    /// object to `offset` bytes when `truncate`. Returns false for an unknown or empty object.
+    pub fn corrupt(&mut self, id: &str, offset: usize, truncate: bool) -> bool {
+        self.next_version += 1;
+        let version = self.next_version;
+        let Some(entry) = self.objects.get_mut(id).filter(|entry| !entry.bytes.is_empty()) else { return false };
+        if truncate {
+            entry.bytes.truncate(offset.min(entry.bytes.len()));
+        } else {
+            let index = offset % entry.bytes.len();
+            entry.bytes[index] ^= 1;
+        }
+        entry.version = version;
+        true
     }
 
     pub fn len(&self) -> usize {

@@ -1,5 +1,5 @@
-//! Where the simulator's operations come from: the checker scopes of the `default`
-//! configuration, and a wide action space over the scenario world, plus operations with
+//! Sources of the simulator's operations: the checker scopes of the `default`
+//! configuration, a wide action space over the scenario world, and operations with
 //! arbitrary ids.
 
 use mailspec_model::ids::{AccountId, AdminId, DeviceId, DomainId, ExternalId, ListId, MessageId, Time, UserId};
@@ -88,7 +88,7 @@ fn setup_ops(world: &World, init: &State) -> Result<Vec<Operation>, String> {
     Ok(ops)
 }
 
-/// The scenario catalog's world with a wide action space: every client, recipient and
+/// Returns the scenario catalog's world with a wide action space: every client, recipient and
 /// mode, stale seals, the clock, backup keys, escrow and calendar.
 fn scenario_world() -> Source {
     let world = mailspec_model::scenarios::world();

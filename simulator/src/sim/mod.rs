@@ -14,7 +14,7 @@
 //! seal again. All randomness comes from one ChaCha20 stream seeded with the run's seed, so
 //! a seed replays the same run, and the report's digest covers the whole event log.
 
-mod actions;
+pub mod actions;
 mod run;
 
 use mailspec_model::{Observation, Operation};
@@ -30,7 +30,8 @@ pub use run::simulate_with_fault;
 pub enum FaultLevel {
     /// Every device syncs after every operation, in order, and nothing crashes.
     None,
-    /// Syncs are delayed by up to 4 ticks and batches are shuffled; devices crash now and then.
+    /// Syncs are delayed by up to 4 ticks and batches are shuffled; cached keys go stale for
+    /// a while; devices crash now and then.
     #[default]
     Default,
     /// Syncs are delayed by up to 16 ticks; crashes and crashes during syncs are frequent.
@@ -62,7 +63,7 @@ impl std::str::FromStr for FaultLevel {
     }
 }
 
-/// What to simulate.
+/// Options of a simulation run.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SimOptions {
     pub seed: u64,
@@ -71,7 +72,7 @@ pub struct SimOptions {
     pub faults: FaultLevel,
 }
 
-/// What the reference implementation did where it disagreed with the model.
+/// The reference implementation's result where it disagreed with the model.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum ReferenceOutcome {
@@ -100,6 +101,8 @@ pub struct Divergence {
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EventCounts {
     pub syncs: u64,
+    /// Periodic refreshes of a device's cached key generations.
+    pub directory_refreshes: u64,
     pub shuffled_batches: u64,
     pub crashes: u64,
     pub crashes_during_sync: u64,

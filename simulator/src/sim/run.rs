@@ -20,7 +20,7 @@ const EPISODE_MIN: usize = 20;
 const EPISODE_SPREAD: usize = 60;
 /// Attempts to find an operation that keeps the model inside the source's bounds.
 const PICK_ATTEMPTS: usize = 24;
-/// How often, in percent, a pick looks for an action the model accepts.
+/// Share of picks, in percent, that look for an action the model accepts.
 const PREFER_ACCEPTED_PERCENT: u32 = 75;
 /// Draws within one family while looking for an accepted action.
 const ACCEPTED_ATTEMPTS: usize = 8;
@@ -31,6 +31,7 @@ struct Profile {
     delivery: Delivery,
     sync_percent: u32,
     max_sync_delay: usize,
+    directory_percent: u32,
     crash_percent: u32,
     crash_in_sync_percent: u32,
     max_restart_delay: usize,
@@ -42,6 +43,7 @@ fn profile(level: FaultLevel) -> Profile {
             delivery: Delivery { sync_after_each_operation: true, reorder: false },
             sync_percent: 0,
             max_sync_delay: 0,
+            directory_percent: 0,
             crash_percent: 0,
             crash_in_sync_percent: 0,
             max_restart_delay: 0,
@@ -50,6 +52,7 @@ fn profile(level: FaultLevel) -> Profile {
             delivery: Delivery { sync_after_each_operation: false, reorder: true },
             sync_percent: 35,
             max_sync_delay: 4,
+            directory_percent: 10,
             crash_percent: 2,
             crash_in_sync_percent: 2,
             max_restart_delay: 6,
@@ -58,6 +61,7 @@ fn profile(level: FaultLevel) -> Profile {
             delivery: Delivery { sync_after_each_operation: false, reorder: true },
             sync_percent: 15,
             max_sync_delay: 16,
+            directory_percent: 3,
             crash_percent: 8,
             crash_in_sync_percent: 6,
             max_restart_delay: 12,
@@ -68,6 +72,7 @@ fn profile(level: FaultLevel) -> Profile {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 enum Event {
     Sync(DeviceId),
+    DirectoryRefresh(DeviceId),
     Restart(DeviceId),
 }
 
@@ -190,9 +195,9 @@ impl Run {
             } else {
                 let mut all = Vec::new();
                 source.space.generate(&source.world, &episode.state, &mut all);
-                let mut families: BTreeMap<&'static str, Vec<Operation>> = BTreeMap::new();
+                let mut families: BTreeMap<String, Vec<Operation>> = BTreeMap::new();
                 for op in all {
-                    families.entry(op_name(&op)).or_default().push(op);
+                    families.entry(family_of(&op)).or_default().push(op);
                 }
                 if families.is_empty() {
                     return None;
@@ -243,7 +248,6 @@ impl Run {
         episode.state = next;
         let observed = episode.reference.apply(&op);
         tracing::debug!(%model, reference = %observed, "observed");
-        if std::env::var("SIMDBG").is_ok() { eprintln!("DBG {} {} {}", episode.source.name, op_name(&op), model); }
         if !model.is_ok() {
             self.events.rejected_operations += 1;
         }
@@ -295,6 +299,10 @@ impl Run {
                 let delay = 1 + below(&mut self.rng, profile.max_sync_delay) as u64;
                 self.schedule(episode, delay, Event::Sync(device));
             }
+            if chance(&mut self.rng, profile.directory_percent) {
+                let delay = 1 + below(&mut self.rng, profile.max_sync_delay) as u64;
+                self.schedule(episode, delay, Event::DirectoryRefresh(device));
+            }
             let restart_delay = 1 + below(&mut self.rng, profile.max_restart_delay) as u64;
             if chance(&mut self.rng, profile.crash_percent) {
                 episode.reference.crash_device(device);
@@ -330,7 +338,13 @@ impl Run {
                         report.items, report.imported, report.crashed
                     ));
                 }
+                Event::Sync(_) | Event::DirectoryRefresh(_) if episode.reference.is_crashed(event_device(event)) => {}
                 Event::Sync(_) => {}
+                Event::DirectoryRefresh(device) => {
+                    episode.reference.refresh_directory(device);
+                    self.events.directory_refreshes += 1;
+                    self.record(&format!("tick {tick} directory refresh {device}"));
+                }
                 Event::Restart(device) => {
                     if episode.reference.is_crashed(device) {
                         if let Err(message) = episode.reference.restart_device(device) {
@@ -364,11 +378,32 @@ impl Run {
     }
 }
 
+fn event_device(event: Event) -> DeviceId {
+    match event {
+        Event::Sync(device) | Event::DirectoryRefresh(device) | Event::Restart(device) => device,
+    }
+}
+
+/// Returns the family an operation is drawn in: its kind, and for a send also the
+/// requested mode and the kind of client, so that every mode comes up as often.
+fn family_of(op: &Operation) -> String {
+    match op {
+        Operation::Send(send) => {
+            let client = match send.from {
+                mailspec_model::op::Client::App(_) => "app",
+                mailspec_model::op::Client::Webmail(_) => "webmail",
+            };
+            format!("send {:?} {client}", send.mode)
+        }
+        other => op_name(other).to_owned(),
+    }
+}
+
 /// Returns how often a family of operations is drawn, relative to the others. Mail and
 /// key operations carry most of the cryptography, so they come up more often.
 fn family_weight(name: &str) -> usize {
     match name {
-        "send" => 6,
+        _ if name.starts_with("send ") => 2,
         "read" => 4,
         "add_device" | "revoke_device" | "approve_device" | "open_link" | "advance_clock" => 2,
         _ => 1,
