@@ -11,6 +11,12 @@
 //! The final-chunk bit in the nonce makes truncation at a chunk boundary fail, and the
 //! commitment makes a ciphertext open under one key only.
 
+use std::iter::Enumerate;
+use std::panic;
+use std::slice::ChunksMut;
+use std::sync::{mpsc, Mutex, OnceLock, PoisonError};
+use std::thread;
+
 use aes_gcm::aead::generic_array::GenericArray;
 use aes_gcm::aead::{AeadInPlace, KeyInit};
 use aes_gcm::{Aes256Gcm, Nonce, Tag};
@@ -35,7 +41,12 @@ pub const HEADER_LEN: usize = NONCE_LEN + COMMITMENT_LEN;
 /// Largest plaintext accepted by `seal` and `open`: 64 MiB, above the 25 MiB mail size limit the service models.
 pub const MAX_PLAINTEXT_LEN: usize = 64 * 1024 * 1024;
 
+/// Shortest plaintext (`seal_and_hash`) or ciphertext (`open_and_hash`) whose SHA-256 hash is
+/// computed on a second thread. Below it, starting the thread costs more than it saves.
+pub const PARALLEL_HASH_MIN_LEN: usize = 256 * 1024;
+
 const SEALED_CHUNK_LEN: usize = CHUNK_LEN + TAG_LEN;
+
 
 /// Returns the ciphertext length for a plaintext of `plaintext_len` bytes.
 pub const fn sealed_len(plaintext_len: usize) -> usize {
@@ -49,20 +60,32 @@ pub fn seal(
     plaintext: &[u8],
     rng: &mut impl CryptoRngCore,
 ) -> Result<Vec<u8>, CryptoError> {
-    seal_inner(key, plaintext, rng, None)
+    check_plaintext_len(plaintext.len())?;
+    let nonce = draw_nonce(rng);
+    Ok(seal_with_nonce(key, &nonce, plaintext, None))
 }
 
 /// Encrypts like `seal` and also returns SHA-256 of the ciphertext.
 ///
-/// The hash is computed chunk by chunk while each sealed chunk is still in cache, which saves
-/// a second pass over a large ciphertext.
+/// From `PARALLEL_HASH_MIN_LEN` bytes on, and when the machine has a second core, a second
+/// thread hashes the sealed chunks in order and shares the encryption with the calling
+/// thread. Below that, the hash is computed chunk by chunk while each sealed chunk is still in
+/// cache. Both
+/// ways return the same bytes, and both draw only the 24-byte nonce from `rng`.
 pub fn seal_and_hash(
     key: &Secret32,
     plaintext: &[u8],
     rng: &mut impl CryptoRngCore,
 ) -> Result<(Vec<u8>, [u8; 32]), CryptoError> {
+    check_plaintext_len(plaintext.len())?;
+    let nonce = draw_nonce(rng);
+    if plaintext.len() >= PARALLEL_HASH_MIN_LEN && has_second_core() {
+        if let Some(sealed) = seal_and_hash_parallel(key, &nonce, plaintext) {
+            return Ok(sealed);
+        }
+    }
     let mut hasher = Sha256::new();
-    let ciphertext = seal_inner(key, plaintext, rng, Some(&mut hasher))?;
+    let ciphertext = seal_with_nonce(key, &nonce, plaintext, Some(&mut hasher));
     Ok((ciphertext, hasher.finalize().into()))
 }
 
@@ -82,35 +105,56 @@ pub fn open(
 ///
 /// A caller that compares the hash with a published value can then report a hash mismatch
 /// in preference to a decryption error, because any change to the ciphertext changes the hash.
+/// From `PARALLEL_HASH_MIN_LEN` bytes on, and when the machine has a second core, a second
+/// thread hashes the ciphertext while the calling thread decrypts it.
 pub fn open_and_hash(
     key: &Secret32,
     ciphertext: &[u8],
     object: &'static str,
 ) -> (Result<Vec<u8>, CryptoError>, [u8; 32]) {
+    if ciphertext.len() >= PARALLEL_HASH_MIN_LEN && has_second_core() {
+        let opened = thread::scope(|scope| {
+            let hashing = spawn_or_log(scope, || <[u8; 32]>::from(Sha256::digest(ciphertext)))?;
+            let result = open_inner(key, ciphertext, object, None);
+            Some((result, join(hashing)))
+        });
+        if let Some(opened) = opened {
+            return opened;
+        }
+    }
     let mut hasher = Sha256::new();
     let result = open_inner(key, ciphertext, object, Some(&mut hasher));
     (result, hasher.finalize().into())
 }
 
-fn seal_inner(
-    key: &Secret32,
-    plaintext: &[u8],
-    rng: &mut impl CryptoRngCore,
-    mut hasher: Option<&mut Sha256>,
-) -> Result<Vec<u8>, CryptoError> {
-    if plaintext.len() > MAX_PLAINTEXT_LEN {
+fn check_plaintext_len(len: usize) -> Result<(), CryptoError> {
+    if len > MAX_PLAINTEXT_LEN {
         return Err(CryptoError::Oversized {
             object: "Cake plaintext",
-            len: plaintext.len(),
+            len,
             max: MAX_PLAINTEXT_LEN,
         });
     }
+    Ok(())
+}
+
+fn draw_nonce(rng: &mut impl CryptoRngCore) -> [u8; NONCE_LEN] {
     let mut nonce = [0u8; NONCE_LEN];
     rng.fill_bytes(&mut nonce);
-    let (cipher, commitment) = derive_one_time_cipher(key, &nonce);
+    nonce
+}
+
+/// Seals `plaintext` on the calling thread, feeding the header and each sealed chunk to `hasher` as it is produced.
+fn seal_with_nonce(
+    key: &Secret32,
+    nonce: &[u8; NONCE_LEN],
+    plaintext: &[u8],
+    mut hasher: Option<&mut Sha256>,
+) -> Vec<u8> {
+    let (cipher, commitment) = derive_one_time_cipher(key, nonce);
 
     let mut out = Vec::with_capacity(sealed_len(plaintext.len()));
-    out.extend_from_slice(&nonce);
+    out.extend_from_slice(nonce);
     out.extend_from_slice(&commitment);
     if let Some(hasher) = hasher.as_deref_mut() {
         hasher.update(&out);
@@ -129,7 +173,137 @@ fn seal_inner(
         );
     }
     seal_chunk(&cipher, &mut out, last, full_chunks as u64, true, hasher);
-    Ok(out)
+    out
+}
+
+/// Seals `plaintext` on two threads and returns the ciphertext and its SHA-256 hash.
+///
+/// Both threads seal chunks taken in index order from a `ChunkQueue`, in place in a zeroed
+/// buffer of the final length. The second thread also hashes the sealed chunks in order, and
+/// seals a chunk itself only while the next one to hash is not ready, so that neither thread
+/// waits while chunks remain. Returns `None`, before sealing any chunk, if the second thread
+/// cannot be started.
+fn seal_and_hash_parallel(
+    key: &Secret32,
+    nonce: &[u8; NONCE_LEN],
+    plaintext: &[u8],
+) -> Option<(Vec<u8>, [u8; 32])> {
+    let (cipher, commitment) = derive_one_time_cipher(key, nonce);
+    let mut out = vec![0u8; sealed_len(plaintext.len())];
+    let (header, body) = out.split_at_mut(HEADER_LEN);
+    header[..NONCE_LEN].copy_from_slice(nonce);
+    header[NONCE_LEN..].copy_from_slice(&commitment);
+    let header: &[u8] = header;
+    let queue = ChunkQueue {
+        cipher,
+        plaintext,
+        chunk_count: plaintext.len() / CHUNK_LEN + 1,
+        slots: Mutex::new(body.chunks_mut(SEALED_CHUNK_LEN).enumerate()),
+    };
+
+    let hash = thread::scope(|scope| {
+        let (sender, receiver) = mpsc::channel();
+        let queue = &queue;
+        let hashing = spawn_or_log(scope, move || hash_in_order(header, queue, receiver))?;
+        while let Some(sealed) = queue.seal_next() {
+            // A send fails only if the hashing thread panicked, and `join` passes that panic on.
+            let _ = sender.send(sealed);
+        }
+        drop(sender);
+        Some(join(hashing))
+    })?;
+    Some((out, hash))
+}
+
+/// The chunks of one ciphertext being sealed, handed out in index order to the sealing threads.
+struct ChunkQueue<'a> {
+    cipher: Aes256Gcm,
+    plaintext: &'a [u8],
+    /// Number of chunks, the final (shorter, possibly empty) chunk included.
+    chunk_count: usize,
+    /// Index and output space (plaintext length plus `TAG_LEN`) of each chunk not yet taken.
+    slots: Mutex<Enumerate<ChunksMut<'a, u8>>>,
+}
+
+impl<'a> ChunkQueue<'a> {
+    /// Takes the next chunk, seals it into its output space and returns its index and sealed bytes.
+    ///
+    /// Returns `None` once every chunk has been taken.
+    fn seal_next(&self) -> Option<(usize, &'a [u8])> {
+        let (index, sealed_chunk) = self
+            .slots
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .next()?;
+        let start = index * CHUNK_LEN;
+        let data_len = sealed_chunk.len() - TAG_LEN;
+        sealed_chunk[..data_len].copy_from_slice(&self.plaintext[start..start + data_len]);
+        let is_final = index + 1 == self.chunk_count;
+        encrypt_chunk_in_place(&self.cipher, sealed_chunk, index as u64, is_final);
+        Some((index, sealed_chunk))
+    }
+}
+
+/// Hashes `header` and then every chunk of `queue` in index order.
+///
+/// Chunks that the other thread sealed arrive on `receiver` in any order. While the next chunk
+/// to hash is missing, this thread seals the next chunk of `queue` itself, and it blocks on
+/// `receiver` only when no chunk is left to take.
+fn hash_in_order<'a>(
+    header: &[u8],
+    queue: &ChunkQueue<'a>,
+    receiver: mpsc::Receiver<(usize, &'a [u8])>,
+) -> [u8; 32] {
+    let mut hasher = Sha256::new();
+    hasher.update(header);
+    let mut sealed: Vec<Option<&[u8]>> = vec![None; queue.chunk_count];
+    for next in 0..queue.chunk_count {
+        let chunk = loop {
+            if let Some(chunk) = sealed[next].take() {
+                break chunk;
+            }
+            let (index, chunk) = match receiver.try_recv() {
+                Ok(received) => received,
+                Err(_) => match queue.seal_next() {
+                    Some(own) => own,
+                    None => receiver
+                        .recv()
+                        .expect("the other thread sends every chunk it takes before it stops"),
+                },
+            };
+            sealed[index] = Some(chunk);
+        };
+        hasher.update(chunk);
+    }
+    hasher.finalize().into()
+}
+
+/// Starts `work` on a new thread of `scope`, or logs why it could not and returns `None`.
+fn spawn_or_log<'scope, T: Send + 'scope>(
+    scope: &'scope thread::Scope<'scope, '_>,
+    work: impl FnOnce() -> T + Send + 'scope,
+) -> Option<thread::ScopedJoinHandle<'scope, T>> {
+    match thread::Builder::new().spawn_scoped(scope, work) {
+        Ok(handle) => Some(handle),
+        Err(error) => {
+            tracing::warn!(%error, "failed to start the Cake-AES hashing thread; hashing on the calling thread");
+            None
+        }
+    }
+}
+
+/// Waits for `handle` and returns its result, passing a panic of that thread on to the caller.
+fn join<T>(handle: thread::ScopedJoinHandle<'_, T>) -> T {
+    handle
+        .join()
+        .unwrap_or_else(|payload| panic::resume_unwind(payload))
+}
+
+/// Returns whether the process may run on at least two cores, as `available_parallelism` reports once per process.
+fn has_second_core() -> bool {
+    static SECOND_CORE: OnceLock<bool> = OnceLock::new();
+    *SECOND_CORE
+        .get_or_init(|| thread::available_parallelism().is_ok_and(|cores| cores.get() >= 2))
 }
 
 fn open_inner(
@@ -235,14 +409,21 @@ fn seal_chunk(
 ) {
     let start = out.len();
     out.extend_from_slice(chunk);
-    let nonce = chunk_nonce(index, is_final);
-    let tag = cipher
-        .encrypt_in_place_detached(Nonce::from_slice(&nonce), b"", &mut out[start..])
-        .expect("a 16 KiB chunk is far below the AES-GCM message limit");
-    out.extend_from_slice(&tag);
+    out.extend_from_slice(&[0u8; TAG_LEN]);
+    encrypt_chunk_in_place(cipher, &mut out[start..], index, is_final);
     if let Some(hasher) = hasher {
         hasher.update(&out[start..]);
     }
+}
+
+/// Encrypts the plaintext in `sealed_chunk`, all but its last `TAG_LEN` bytes, in place, and writes the tag into those last bytes.
+fn encrypt_chunk_in_place(cipher: &Aes256Gcm, sealed_chunk: &mut [u8], index: u64, is_final: bool) {
+    let (data, tag_space) = sealed_chunk.split_at_mut(sealed_chunk.len() - TAG_LEN);
+    let nonce = chunk_nonce(index, is_final);
+    let tag = cipher
+        .encrypt_in_place_detached(Nonce::from_slice(&nonce), b"", data)
+        .expect("a 16 KiB chunk is far below the AES-GCM message limit");
+    tag_space.copy_from_slice(&tag);
 }
 
 /// Appends the decryption of one sealed chunk (ciphertext then tag) to `out`; returns `false` if the tag is wrong.
@@ -428,6 +609,59 @@ mod tests {
     #[test]
     fn open_and_hash_hashes_everything_on_failure() {
         let mut sealed = seal(&key(), &vec![5u8; 2 * CHUNK_LEN], &mut rng()).unwrap();
+        sealed[HEADER_LEN + 1] ^= 1;
+        let (result, hash) = open_and_hash(&key(), &sealed, "test");
+        assert_eq!(
+            result,
+            Err(CryptoError::DecryptionFailed { object: "test" })
+        );
+        assert_eq!(hash, <[u8; 32]>::from(Sha256::digest(&sealed)));
+
+        sealed[0] ^= 1;
+        let (result, hash) = open_and_hash(&key(), &sealed, "test");
+        assert_eq!(
+            result,
+            Err(CryptoError::KeyCommitmentMismatch { object: "test" })
+        );
+        assert_eq!(hash, <[u8; 32]>::from(Sha256::digest(&sealed)));
+    }
+
+    #[test]
+    fn parallel_seal_matches_sequential_seal() {
+        for len in [
+            0,
+            CHUNK_LEN - 1,
+            CHUNK_LEN,
+            5 * CHUNK_LEN + 7,
+            PARALLEL_HASH_MIN_LEN,
+            PARALLEL_HASH_MIN_LEN + 3 * CHUNK_LEN + 1,
+        ] {
+            let plaintext: Vec<u8> = (0..len).map(|i| (i % 253) as u8).collect();
+            let nonce = [0x5A; NONCE_LEN];
+            let sequential = seal_with_nonce(&key(), &nonce, &plaintext, None);
+            let (parallel, hash) = seal_and_hash_parallel(&key(), &nonce, &plaintext)
+                .expect("the hashing thread starts");
+            assert_eq!(parallel, sequential, "length {len}");
+            assert_eq!(hash, <[u8; 32]>::from(Sha256::digest(&sequential)), "length {len}");
+        }
+    }
+
+    #[test]
+    fn hash_variants_agree_above_parallel_threshold() {
+        let plaintext = vec![6u8; PARALLEL_HASH_MIN_LEN + CHUNK_LEN + 9];
+        let (sealed, hash) = seal_and_hash(&key(), &plaintext, &mut rng()).unwrap();
+        assert_eq!(sealed, seal(&key(), &plaintext, &mut rng()).unwrap());
+        let expected: [u8; 32] = Sha256::digest(&sealed).into();
+        assert_eq!(hash, expected);
+
+        let (opened, open_hash) = open_and_hash(&key(), &sealed, "test");
+        assert_eq!(opened.unwrap(), plaintext);
+        assert_eq!(open_hash, expected);
+    }
+
+    #[test]
+    fn open_and_hash_above_parallel_threshold_hashes_everything_on_failure() {
+        let mut sealed = seal(&key(), &vec![8u8; PARALLEL_HASH_MIN_LEN], &mut rng()).unwrap();
         sealed[HEADER_LEN + 1] ^= 1;
         let (result, hash) = open_and_hash(&key(), &sealed, "test");
         assert_eq!(
