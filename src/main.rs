@@ -278,6 +278,9 @@ fn run_mutants(args: MutantsArgs) -> Result<ExitCode, String> {
         return Err(format!("unreadable vectors: '{}' is not a directory", args.vectors.display()));
     }
     let set = mailspec_conformance::VectorSet::load(&args.vectors).map_err(|e| format!("unreadable vectors: {e}"))?;
+    if let Some(error) = set.errors.first() {
+        return Err(format!("unreadable vectors ({} files): {error}", set.errors.len()));
+    }
     let scores = mailspec_conformance::mutants::score(&set);
     let survivors = scores.iter().filter(|score| !score.killed()).count();
 
@@ -333,9 +336,10 @@ fn run_default() -> Result<ExitCode, String> {
     let suite_verdict = if suite.all_passed() { "PASS" } else { "FAIL" };
     println!("summary:");
     println!(
-        "  model check (default): {model_verdict}, {} unique states, {} properties, {:.1} s",
+        "  model check (default): {model_verdict}, {} unique states, {} safety properties and {} witnesses, {:.1} s",
         check.unique_states,
-        check.properties.len(),
+        check.properties.len() / 2,
+        check.properties.len() / 2,
         check.seconds
     );
     println!(

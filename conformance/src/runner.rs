@@ -166,7 +166,12 @@ pub fn run_crypto(implementation: &mut dyn Implementation, file: &CryptoVectorFi
             Err(SutError::Reported { code, .. }) if code == "unsupported" => {
                 return Verdict::Skip(format!("implementation does not support construction {}", file.construction));
             }
-            Err(error) => failures.push(format!("case {}: {error}", case.tc_id)),
+            Err(error @ SutError::Reported { .. }) => failures.push(format!("case {}: {error}", case.tc_id)),
+            // A dead, hung or garbled adapter would fail every later case the same way.
+            Err(error) => {
+                failures.push(format!("case {}: {error}; the remaining cases were not run", case.tc_id));
+                break;
+            }
             Ok(verdict) if verdict.result == "unsupported" => {
                 return Verdict::Skip(format!("implementation does not support construction {}", file.construction));
             }

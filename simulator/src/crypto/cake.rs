@@ -61,8 +61,7 @@ pub fn seal(
     rng: &mut impl CryptoRngCore,
 ) -> Result<Vec<u8>, CryptoError> {
     check_plaintext_len(plaintext.len())?;
-    let nonce = draw_nonce(rng);
-    Ok(seal_with_nonce(key, &nonce, plaintext, None))
+    seal_with_nonce(key, &draw_nonce(rng), plaintext)
 }
 
 /// Encrypts like `seal` and also returns SHA-256 of the ciphertext.
@@ -70,22 +69,47 @@ pub fn seal(
 /// From `PARALLEL_HASH_MIN_LEN` bytes on, and when the machine has a second core, a second
 /// thread hashes the sealed chunks in order and shares the encryption with the calling
 /// thread. Below that, the hash is computed chunk by chunk while each sealed chunk is still in
-/// cache. Both
-/// ways return the same bytes, and both draw only the 24-byte nonce from `rng`.
+/// cache. Both ways return the same bytes, and both draw only the 24-byte nonce from `rng`.
 pub fn seal_and_hash(
     key: &Secret32,
     plaintext: &[u8],
     rng: &mut impl CryptoRngCore,
 ) -> Result<(Vec<u8>, [u8; 32]), CryptoError> {
     check_plaintext_len(plaintext.len())?;
-    let nonce = draw_nonce(rng);
+    seal_and_hash_with_nonce(key, &draw_nonce(rng), plaintext)
+}
+
+/// Draws a Cake nonce, as `seal` and `seal_and_hash` do before they encrypt.
+pub(crate) fn draw_nonce(rng: &mut impl CryptoRngCore) -> [u8; NONCE_LEN] {
+    let mut nonce = [0u8; NONCE_LEN];
+    rng.fill_bytes(&mut nonce);
+    nonce
+}
+
+/// Encrypts like `seal`, with a nonce that the caller drew.
+pub(crate) fn seal_with_nonce(
+    key: &Secret32,
+    nonce: &[u8; NONCE_LEN],
+    plaintext: &[u8],
+) -> Result<Vec<u8>, CryptoError> {
+    check_plaintext_len(plaintext.len())?;
+    Ok(seal_sequential(key, nonce, plaintext, None))
+}
+
+/// Encrypts and hashes like `seal_and_hash`, with a nonce that the caller drew.
+pub(crate) fn seal_and_hash_with_nonce(
+    key: &Secret32,
+    nonce: &[u8; NONCE_LEN],
+    plaintext: &[u8],
+) -> Result<(Vec<u8>, [u8; 32]), CryptoError> {
+    check_plaintext_len(plaintext.len())?;
     if plaintext.len() >= PARALLEL_HASH_MIN_LEN && has_second_core() {
-        if let Some(sealed) = seal_and_hash_parallel(key, &nonce, plaintext) {
+        if let Some(sealed) = seal_and_hash_parallel(key, nonce, plaintext) {
             return Ok(sealed);
         }
     }
     let mut hasher = Sha256::new();
-    let ciphertext = seal_with_nonce(key, &nonce, plaintext, Some(&mut hasher));
+    let ciphertext = seal_sequential(key, nonce, plaintext, Some(&mut hasher));
     Ok((ciphertext, hasher.finalize().into()))
 }
 
@@ -138,14 +162,8 @@ fn check_plaintext_len(len: usize) -> Result<(), CryptoError> {
     Ok(())
 }
 
-fn draw_nonce(rng: &mut impl CryptoRngCore) -> [u8; NONCE_LEN] {
-    let mut nonce = [0u8; NONCE_LEN];
-    rng.fill_bytes(&mut nonce);
-    nonce
-}
-
 /// Seals `plaintext` on the calling thread, feeding the header and each sealed chunk to `hasher` as it is produced.
-fn seal_with_nonce(
+fn seal_sequential(
     key: &Secret32,
     nonce: &[u8; NONCE_LEN],
     plaintext: &[u8],
@@ -279,7 +297,7 @@ fn hash_in_order<'a>(
 }
 
 /// Starts `work` on a new thread of `scope`, or logs why it could not and returns `None`.
-fn spawn_or_log<'scope, T: Send + 'scope>(
+pub(crate) fn spawn_or_log<'scope, T: Send + 'scope>(
     scope: &'scope thread::Scope<'scope, '_>,
     work: impl FnOnce() -> T + Send + 'scope,
 ) -> Option<thread::ScopedJoinHandle<'scope, T>> {
@@ -293,14 +311,14 @@ fn spawn_or_log<'scope, T: Send + 'scope>(
 }
 
 /// Waits for `handle` and returns its result, passing a panic of that thread on to the caller.
-fn join<T>(handle: thread::ScopedJoinHandle<'_, T>) -> T {
+pub(crate) fn join<T>(handle: thread::ScopedJoinHandle<'_, T>) -> T {
     handle
         .join()
         .unwrap_or_else(|payload| panic::resume_unwind(payload))
 }
 
 /// Returns whether the process may run on at least two cores, as `available_parallelism` reports once per process.
-fn has_second_core() -> bool {
+pub(crate) fn has_second_core() -> bool {
     static SECOND_CORE: OnceLock<bool> = OnceLock::new();
     *SECOND_CORE
         .get_or_init(|| thread::available_parallelism().is_ok_and(|cores| cores.get() >= 2))
@@ -638,7 +656,7 @@ mod tests {
         ] {
             let plaintext: Vec<u8> = (0..len).map(|i| (i % 253) as u8).collect();
             let nonce = [0x5A; NONCE_LEN];
-            let sequential = seal_with_nonce(&key(), &nonce, &plaintext, None);
+            let sequential = seal_sequential(&key(), &nonce, &plaintext, None);
             let (parallel, hash) = seal_and_hash_parallel(&key(), &nonce, &plaintext)
                 .expect("the hashing thread starts");
             assert_eq!(parallel, sequential, "length {len}");

@@ -8,19 +8,22 @@
 
 use core::fmt;
 use std::collections::HashSet;
+use std::thread;
 
 use rand_core::CryptoRngCore;
 use sha2::{Digest, Sha256};
-use x25519_dalek::{PublicKey as X25519PublicKey, StaticSecret};
+use x25519_dalek::{PublicKey as X25519PublicKey, SharedSecret, StaticSecret};
 
 use crate::crypto::bcc::BccOpening;
 use crate::crypto::device::{decode_verifying_key, verify_signature, DeviceKeys, DevicePublicKeys};
 use crate::crypto::envelope::{BoxRole, Envelope, EnvelopeSender, FLAG_NOT_E2EE, MAX_BOXES};
 use crate::crypto::error::CryptoError;
-use crate::crypto::manifest::Manifest;
+use crate::crypto::cake;
+use crate::crypto::manifest::{Manifest, PieceRandomness};
 use crate::crypto::puk::{Puk, PukPublicKey};
 use crate::crypto::recipient_box::{
-    open_box, seal_box, signature_input, BoxContents, BoxInput, MessageContext,
+    box_agreement, open_box, seal_box_with_agreement, signature_input, BoxContents, BoxInput,
+    MessageContext,
 };
 use crate::crypto::secret::Secret32;
 use crate::crypto::wire::check_id;
@@ -101,13 +104,24 @@ pub fn seal_message(
     let (envelope_sender, signer) = resolve_sender(sender)?;
     let targets = collect_targets(draft)?;
 
-    let (manifest, pieces) = Manifest::seal_pieces(draft.pieces, rng)?;
+    // All randomness is drawn first, in the order that docs/crypto.md section 4 lists, so that
+    // the key agreements of the boxes can run while the pieces are sealed.
+    let piece_randomness = Manifest::draw_piece_randomness(draft.pieces.len(), rng)?;
     let shared_key = Secret32::random(rng);
-    let sealed_manifest = manifest.seal(&shared_key, rng)?;
-    let bcc_opening = BccOpening::new(draft.bcc, rng)?;
-    let bcc_commitment = bcc_opening.commitment();
+    let manifest_nonce = cake::draw_nonce(rng);
+    let bcc_key = Secret32::random(rng);
     let ephemeral_secret = StaticSecret::from(*Secret32::random(rng).expose_secret());
-    let ephemeral_public = X25519PublicKey::from(&ephemeral_secret).to_bytes();
+
+    let (sealed_pieces, agreements) =
+        seal_pieces_and_agree(draft.pieces, piece_randomness, &ephemeral_secret, &targets);
+    let (manifest, pieces) = sealed_pieces?;
+    let sealed_manifest = manifest.seal_with_nonce(&shared_key, &manifest_nonce)?;
+    let bcc_opening = BccOpening::from_parts(bcc_key, draft.bcc.to_vec())?;
+    let bcc_commitment = bcc_opening.commitment();
+    let KeyAgreements {
+        ephemeral_public,
+        shared_secrets,
+    } = agreements;
 
     let flags = if draft.service.is_some() {
         FLAG_NOT_E2EE
@@ -123,7 +137,8 @@ pub fn seal_message(
     };
     let boxes = targets
         .iter()
-        .map(|(role, recipient)| {
+        .zip(shared_secrets)
+        .map(|((role, recipient), dh)| {
             let input = BoxInput {
                 role: *role,
                 recipient_id: recipient.id,
@@ -132,9 +147,9 @@ pub fn seal_message(
                 signer,
                 bcc_opening: recipient.reveal_bcc.then_some(&bcc_opening),
             };
-            seal_box(&context, &ephemeral_secret, &input)
+            Ok(seal_box_with_agreement(&context, &dh?, &input))
         })
-        .collect::<Result<Vec<_>, _>>()?;
+        .collect::<Result<Vec<_>, CryptoError>>()?;
 
     let envelope = Envelope {
         sender: envelope_sender,
@@ -224,6 +239,45 @@ impl fmt::Debug for OpenedEnvelope {
             .field("not_e2ee", &self.not_e2ee)
             .finish_non_exhaustive()
     }
+}
+
+/// The ephemeral public key of a message and the X25519 shared secret of each of its boxes.
+struct KeyAgreements {
+    ephemeral_public: [u8; 32],
+    /// One entry per box, in the order of `collect_targets`.
+    shared_secrets: Vec<Result<SharedSecret, CryptoError>>,
+}
+
+/// Seals the pieces and computes the key agreements of the boxes.
+///
+/// The two are independent. When the pieces total at least `cake::PARALLEL_HASH_MIN_LEN` bytes
+/// and the machine has a second core, the key agreements run on another thread while the
+/// pieces are sealed.
+fn seal_pieces_and_agree(
+    pieces: &[&[u8]],
+    randomness: Vec<PieceRandomness>,
+    ephemeral_secret: &StaticSecret,
+    targets: &[(BoxRole, Recipient<'_>)],
+) -> (Result<(Manifest, Vec<Vec<u8>>), CryptoError>, KeyAgreements) {
+    let agree = || KeyAgreements {
+        ephemeral_public: X25519PublicKey::from(ephemeral_secret).to_bytes(),
+        shared_secrets: targets
+            .iter()
+            .map(|(_, recipient)| box_agreement(ephemeral_secret, recipient.key))
+            .collect(),
+    };
+    let total_len: usize = pieces.iter().map(|piece| piece.len()).sum();
+    let in_parallel = total_len >= cake::PARALLEL_HASH_MIN_LEN && cake::has_second_core();
+    thread::scope(|scope| {
+        let agreeing = if in_parallel {
+            cake::spawn_or_log(scope, agree)
+        } else {
+            None
+        };
+        let sealed = Manifest::seal_pieces_with(pieces, randomness);
+        let agreements = agreeing.map_or_else(agree, cake::join);
+        (sealed, agreements)
+    })
 }
 
 fn resolve_sender<'a>(

@@ -24,7 +24,7 @@ use aes_gcm::aead::generic_array::GenericArray;
 use aes_gcm::aead::{Aead, KeyInit};
 use aes_gcm::{Aes256Gcm, Nonce};
 use sha2::{Digest, Sha256};
-use x25519_dalek::{PublicKey as X25519PublicKey, StaticSecret};
+use x25519_dalek::{PublicKey as X25519PublicKey, SharedSecret, StaticSecret};
 use zeroize::Zeroizing;
 
 use crate::crypto::bcc::{BccCommitment, BccOpening, MAX_BCC_ADDRESSES};
@@ -116,14 +116,32 @@ pub(crate) fn seal_box(
     ephemeral_secret: &StaticSecret,
     input: &BoxInput<'_>,
 ) -> Result<RecipientBox, CryptoError> {
-    let generation = input.recipient.generation();
-    let mail_key = input.recipient.mail_key_bytes();
-    let dh = ephemeral_secret.diffie_hellman(&X25519PublicKey::from(mail_key));
+    let dh = box_agreement(ephemeral_secret, input.recipient)?;
+    Ok(seal_box_with_agreement(context, &dh, input))
+}
+
+/// Computes the X25519 shared secret of a box. Rejects a recipient key that gives an all-zero result.
+pub(crate) fn box_agreement(
+    ephemeral_secret: &StaticSecret,
+    recipient: &PukPublicKey,
+) -> Result<SharedSecret, CryptoError> {
+    let dh = ephemeral_secret.diffie_hellman(&X25519PublicKey::from(recipient.mail_key_bytes()));
     if !dh.was_contributory() {
         return Err(CryptoError::InvalidPublicKey {
             object: "recipient PUK mail key",
         });
     }
+    Ok(dh)
+}
+
+/// Seals one box with the shared secret that `box_agreement` returned for `input.recipient`.
+pub(crate) fn seal_box_with_agreement(
+    context: &MessageContext<'_>,
+    dh: &SharedSecret,
+    input: &BoxInput<'_>,
+) -> RecipientBox {
+    let generation = input.recipient.generation();
+    let mail_key = input.recipient.mail_key_bytes();
     let digest = context.digest(input.role, input.recipient_id, generation, &mail_key);
     let signature = input
         .signer
@@ -135,12 +153,12 @@ pub(crate) fn seal_box(
     let ciphertext = cipher
         .encrypt(Nonce::from_slice(&BOX_NONCE), plaintext.as_slice())
         .expect("a box plaintext is far below the AES-GCM message limit");
-    Ok(RecipientBox {
+    RecipientBox {
         role: input.role,
         recipient_id: input.recipient_id.to_owned(),
         generation,
         ciphertext,
-    })
+    }
 }
 
 /// Opens one box with the recipient's PUK mail secret key and public key.
