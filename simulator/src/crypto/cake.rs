@@ -12,9 +12,8 @@
 //! commitment makes a ciphertext open under one key only.
 
 use std::iter::Enumerate;
-use std::panic;
 use std::slice::ChunksMut;
-use std::sync::{mpsc, Mutex, OnceLock, PoisonError};
+use std::sync::{mpsc, Mutex, PoisonError};
 use std::thread;
 
 use aes_gcm::aead::generic_array::GenericArray;
@@ -26,6 +25,7 @@ use subtle::ConstantTimeEq;
 use zeroize::Zeroizing;
 
 use crate::crypto::error::CryptoError;
+use crate::crypto::parallel::{has_second_core, join, spawn_or_log};
 use crate::crypto::secret::Secret32;
 
 /// Plaintext bytes per chunk.
@@ -43,10 +43,12 @@ pub const MAX_PLAINTEXT_LEN: usize = 64 * 1024 * 1024;
 
 /// Shortest plaintext (`seal_and_hash`) or ciphertext (`open_and_hash`) whose SHA-256 hash is
 /// computed on a second thread. Below it, starting the thread costs more than it saves.
-pub const PARALLEL_HASH_MIN_LEN: usize = 256 * 1024;
+// NOTE: measured only on the 2-core AMD EPYC machine of docs/benchmarks.md, where the second
+// thread paid off from 64 KiB when sealing and from 96 KiB when opening a message. Other
+// machines may have another crossover.
+pub const PARALLEL_HASH_MIN_LEN: usize = 128 * 1024;
 
 const SEALED_CHUNK_LEN: usize = CHUNK_LEN + TAG_LEN;
-
 
 /// Returns the ciphertext length for a plaintext of `plaintext_len` bytes.
 pub const fn sealed_len(plaintext_len: usize) -> usize {
@@ -162,7 +164,7 @@ fn check_plaintext_len(len: usize) -> Result<(), CryptoError> {
     Ok(())
 }
 
-/// Seals `plaintext` on the calling thread, feeding the header and each sealed chunk to `hasher` as it is produced.
+/// Seals `plaintext` on the calling thread and feeds the header and each sealed chunk to `hasher`.
 fn seal_sequential(
     key: &Secret32,
     nonce: &[u8; NONCE_LEN],
@@ -196,11 +198,12 @@ fn seal_sequential(
 
 /// Seals `plaintext` on two threads and returns the ciphertext and its SHA-256 hash.
 ///
-/// Both threads seal chunks taken in index order from a `ChunkQueue`, in place in a zeroed
-/// buffer of the final length. The second thread also hashes the sealed chunks in order, and
-/// seals a chunk itself only while the next one to hash is not ready, so that neither thread
-/// waits while chunks remain. Returns `None`, before sealing any chunk, if the second thread
-/// cannot be started.
+/// Both threads seal chunks taken in index order from a `ChunkQueue`, in place in a buffer of
+/// the final length. The buffer is zeroed first because safe Rust can hand out disjoint
+/// mutable slices only of initialized memory. The second thread also hashes the sealed chunks
+/// in order, and seals a chunk itself only while the next one to hash is not ready, so that
+/// neither thread waits while chunks remain. Returns `None`, before sealing any chunk, if the
+/// second thread cannot be started.
 fn seal_and_hash_parallel(
     key: &Secret32,
     nonce: &[u8; NONCE_LEN],
@@ -294,34 +297,6 @@ fn hash_in_order<'a>(
         hasher.update(chunk);
     }
     hasher.finalize().into()
-}
-
-/// Starts `work` on a new thread of `scope`, or logs why it could not and returns `None`.
-pub(crate) fn spawn_or_log<'scope, T: Send + 'scope>(
-    scope: &'scope thread::Scope<'scope, '_>,
-    work: impl FnOnce() -> T + Send + 'scope,
-) -> Option<thread::ScopedJoinHandle<'scope, T>> {
-    match thread::Builder::new().spawn_scoped(scope, work) {
-        Ok(handle) => Some(handle),
-        Err(error) => {
-            tracing::warn!(%error, "failed to start the Cake-AES hashing thread; hashing on the calling thread");
-            None
-        }
-    }
-}
-
-/// Waits for `handle` and returns its result, passing a panic of that thread on to the caller.
-pub(crate) fn join<T>(handle: thread::ScopedJoinHandle<'_, T>) -> T {
-    handle
-        .join()
-        .unwrap_or_else(|payload| panic::resume_unwind(payload))
-}
-
-/// Returns whether the process may run on at least two cores, as `available_parallelism` reports once per process.
-pub(crate) fn has_second_core() -> bool {
-    static SECOND_CORE: OnceLock<bool> = OnceLock::new();
-    *SECOND_CORE
-        .get_or_init(|| thread::available_parallelism().is_ok_and(|cores| cores.get() >= 2))
 }
 
 fn open_inner(
@@ -434,7 +409,7 @@ fn seal_chunk(
     }
 }
 
-/// Encrypts the plaintext in `sealed_chunk`, all but its last `TAG_LEN` bytes, in place, and writes the tag into those last bytes.
+/// Encrypts `sealed_chunk` in place except its last `TAG_LEN` bytes, which receive the tag.
 fn encrypt_chunk_in_place(cipher: &Aes256Gcm, sealed_chunk: &mut [u8], index: u64, is_final: bool) {
     let (data, tag_space) = sealed_chunk.split_at_mut(sealed_chunk.len() - TAG_LEN);
     let nonce = chunk_nonce(index, is_final);
@@ -660,12 +635,16 @@ mod tests {
             let (parallel, hash) = seal_and_hash_parallel(&key(), &nonce, &plaintext)
                 .expect("the hashing thread starts");
             assert_eq!(parallel, sequential, "length {len}");
-            assert_eq!(hash, <[u8; 32]>::from(Sha256::digest(&sequential)), "length {len}");
+            assert_eq!(
+                hash,
+                <[u8; 32]>::from(Sha256::digest(&sequential)),
+                "length {len}"
+            );
         }
     }
 
     #[test]
-    fn hash_variants_agree_above_parallel_threshold() {
+    fn large_hash_variants_agree() {
         let plaintext = vec![6u8; PARALLEL_HASH_MIN_LEN + CHUNK_LEN + 9];
         let (sealed, hash) = seal_and_hash(&key(), &plaintext, &mut rng()).unwrap();
         assert_eq!(sealed, seal(&key(), &plaintext, &mut rng()).unwrap());
@@ -678,7 +657,7 @@ mod tests {
     }
 
     #[test]
-    fn open_and_hash_above_parallel_threshold_hashes_everything_on_failure() {
+    fn large_open_hashes_everything_on_failure() {
         let mut sealed = seal(&key(), &vec![8u8; PARALLEL_HASH_MIN_LEN], &mut rng()).unwrap();
         sealed[HEADER_LEN + 1] ^= 1;
         let (result, hash) = open_and_hash(&key(), &sealed, "test");

@@ -15,12 +15,15 @@ use sha2::{Digest, Sha256};
 use x25519_dalek::{PublicKey as X25519PublicKey, SharedSecret, StaticSecret};
 
 use crate::crypto::bcc::BccOpening;
+use crate::crypto::cake;
 use crate::crypto::device::{decode_verifying_key, verify_signature, DeviceKeys, DevicePublicKeys};
 use crate::crypto::envelope::{BoxRole, Envelope, EnvelopeSender, FLAG_NOT_E2EE, MAX_BOXES};
 use crate::crypto::error::CryptoError;
-use crate::crypto::cake;
 use crate::crypto::manifest::{Manifest, PieceRandomness};
+use crate::crypto::parallel::{has_second_core, join, spawn_or_log};
 use crate::crypto::puk::{Puk, PukPublicKey};
+#[cfg(test)]
+use crate::crypto::recipient_box::seal_box;
 use crate::crypto::recipient_box::{
     box_agreement, open_box, seal_box_with_agreement, signature_input, BoxContents, BoxInput,
     MessageContext,
@@ -104,8 +107,9 @@ pub fn seal_message(
     let (envelope_sender, signer) = resolve_sender(sender)?;
     let targets = collect_targets(draft)?;
 
-    // All randomness is drawn first, in the order that docs/crypto.md section 4 lists, so that
-    // the key agreements of the boxes can run while the pieces are sealed.
+    // Every random value is drawn first, so that the key agreements of the boxes can run while
+    // the pieces are sealed. The known-answer vectors fix the order: each piece's key and Cake
+    // nonce, then the shared key, the manifest nonce, the Bcc key and the ephemeral key.
     let piece_randomness = Manifest::draw_piece_randomness(draft.pieces.len(), rng)?;
     let shared_key = Secret32::random(rng);
     let manifest_nonce = cake::draw_nonce(rng);
@@ -248,6 +252,9 @@ struct KeyAgreements {
     shared_secrets: Vec<Result<SharedSecret, CryptoError>>,
 }
 
+/// The manifest and piece ciphertexts of a message, or the error that sealing a piece returned.
+type SealedPieces = Result<(Manifest, Vec<Vec<u8>>), CryptoError>;
+
 /// Seals the pieces and computes the key agreements of the boxes.
 ///
 /// The two are independent. When the pieces total at least `cake::PARALLEL_HASH_MIN_LEN` bytes
@@ -258,7 +265,7 @@ fn seal_pieces_and_agree(
     randomness: Vec<PieceRandomness>,
     ephemeral_secret: &StaticSecret,
     targets: &[(BoxRole, Recipient<'_>)],
-) -> (Result<(Manifest, Vec<Vec<u8>>), CryptoError>, KeyAgreements) {
+) -> (SealedPieces, KeyAgreements) {
     let agree = || KeyAgreements {
         ephemeral_public: X25519PublicKey::from(ephemeral_secret).to_bytes(),
         shared_secrets: targets
@@ -267,15 +274,15 @@ fn seal_pieces_and_agree(
             .collect(),
     };
     let total_len: usize = pieces.iter().map(|piece| piece.len()).sum();
-    let in_parallel = total_len >= cake::PARALLEL_HASH_MIN_LEN && cake::has_second_core();
+    let in_parallel = total_len >= cake::PARALLEL_HASH_MIN_LEN && has_second_core();
     thread::scope(|scope| {
         let agreeing = if in_parallel {
-            cake::spawn_or_log(scope, agree)
+            spawn_or_log(scope, agree)
         } else {
             None
         };
         let sealed = Manifest::seal_pieces_with(pieces, randomness);
-        let agreements = agreeing.map_or_else(agree, cake::join);
+        let agreements = agreeing.map_or_else(agree, join);
         (sealed, agreements)
     })
 }
@@ -515,6 +522,72 @@ mod tests {
             device_id: "laptop",
             keys: alice.public_keys(),
         }
+    }
+
+    fn draft_to_bob<'a>(
+        pieces: &'a [&'a [u8]],
+        recipients: &'a [Recipient<'a>],
+    ) -> MessageDraft<'a> {
+        MessageDraft {
+            pieces,
+            bcc: &[],
+            recipients,
+            service: None,
+        }
+    }
+
+    #[test]
+    fn large_message_is_deterministic_and_opens() {
+        let mut rng = ChaCha20Rng::seed_from_u64(53);
+        let alice = DeviceKeys::generate(&mut rng);
+        let bob = Puk::generate(Generation::FIRST, &mut rng);
+        let large = vec![3u8; cake::PARALLEL_HASH_MIN_LEN + 5];
+        let pieces: [&[u8]; 2] = [b"body", &large];
+        let recipients = [Recipient {
+            id: "bob",
+            key: bob.public_key(),
+            reveal_bcc: false,
+        }];
+        let draft = draft_to_bob(&pieces, &recipients);
+        let sender = Sender::Device {
+            user_id: "alice",
+            device_id: "laptop",
+            keys: &alice,
+        };
+
+        let first = seal_message(&sender, &draft, &mut ChaCha20Rng::seed_from_u64(54)).unwrap();
+        let second = seal_message(&sender, &draft, &mut ChaCha20Rng::seed_from_u64(54)).unwrap();
+        assert_eq!(first.envelope.to_bytes(), second.envelope.to_bytes());
+        assert_eq!(first.pieces, second.pieces);
+
+        let opened = open_envelope(&first.envelope, "bob", &bob, &expected_alice(&alice)).unwrap();
+        assert_eq!(opened.open_piece(0, &first.pieces[0]).unwrap(), b"body");
+        assert_eq!(opened.open_piece(1, &first.pieces[1]).unwrap(), large);
+    }
+
+    #[test]
+    fn large_message_rejects_low_order_key() {
+        let mut rng = ChaCha20Rng::seed_from_u64(55);
+        let alice = DeviceKeys::generate(&mut rng);
+        let zero_key = PukPublicKey::new(Generation::FIRST, [0u8; 32]);
+        let large = vec![4u8; cake::PARALLEL_HASH_MIN_LEN];
+        let pieces: [&[u8]; 1] = [&large];
+        let recipients = [Recipient {
+            id: "bob",
+            key: &zero_key,
+            reveal_bcc: false,
+        }];
+        let sender = Sender::Device {
+            user_id: "alice",
+            device_id: "laptop",
+            keys: &alice,
+        };
+        assert_eq!(
+            seal_message(&sender, &draft_to_bob(&pieces, &recipients), &mut rng).unwrap_err(),
+            CryptoError::InvalidPublicKey {
+                object: "recipient PUK mail key"
+            }
+        );
     }
 
     #[test]

@@ -16,6 +16,7 @@ pub mod kdf;
 pub mod link;
 pub mod manifest;
 pub mod message;
+mod parallel;
 pub mod puk;
 pub mod recipient_box;
 pub mod seal;

@@ -110,7 +110,8 @@ pub(crate) fn signature_input(digest: &[u8; 32]) -> Vec<u8> {
     input
 }
 
-/// Seals one box with the message's ephemeral key.
+/// Seals one box with the message's ephemeral key, for tests that build boxes by hand.
+#[cfg(test)]
 pub(crate) fn seal_box(
     context: &MessageContext<'_>,
     ephemeral_secret: &StaticSecret,
@@ -120,7 +121,7 @@ pub(crate) fn seal_box(
     Ok(seal_box_with_agreement(context, &dh, input))
 }
 
-/// Computes the X25519 shared secret of a box. Rejects a recipient key that gives an all-zero result.
+/// Computes the X25519 shared secret of a box, rejecting a key that gives an all-zero result.
 pub(crate) fn box_agreement(
     ephemeral_secret: &StaticSecret,
     recipient: &PukPublicKey,
