@@ -110,7 +110,7 @@ impl Adapter {
             Err(RecvTimeoutError::Timeout) => return Err(self.fail(SutError::Timeout { seconds: timeout.as_secs() })),
             Err(RecvTimeoutError::Disconnected) => {
                 let status = child.process.wait().map(|s| s.to_string()).unwrap_or_else(|e| e.to_string());
-                return Err(self.fail(SutError::Crashed { detail: format!("{status}, before answering") }));
+                return Err(self.fail(SutError::Crashed { detail: format!("{status} before sending a response") }));
             }
         };
         let response: Response = match serde_json::from_str(&received) {
