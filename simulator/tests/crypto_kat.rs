@@ -9,7 +9,7 @@ use hpke::kem::X25519HkdfSha256;
 use hpke::{Deserializable, OpModeR, OpModeS, Serializable};
 use mailspec_sim::crypto::kdf::hkdf_sha256;
 use mailspec_sim::crypto::seal::{hpke_open, hpke_seal};
-use mailspec_sim::crypto::{DeviceKeys, Secret32};
+use mailspec_sim::crypto::{cake, DeviceKeys, Secret32};
 use rand_core::{CryptoRng, RngCore};
 use x25519_dalek::{x25519, PublicKey, StaticSecret};
 
@@ -336,6 +336,24 @@ fn hpke_aes256_gcm_cfrg_vector_through_seal_module() {
     let mut altered = ciphertext.clone();
     altered[0] ^= 1;
     assert!(hpke_open(&Secret32::from_bytes(sk_rm), &enc, &info, &aad, &altered).is_err());
+}
+
+// BLAKE3 test vectors (test_vectors/test_vectors.json in the BLAKE3 reference repository,
+// BLAKE3-team/BLAKE3): the first 32 bytes of the "hash" output for input lengths 0, 1, 1024
+// and 1025, where the input repeats the bytes 0, 1, ..., 250. The manifest records this hash
+// of each piece ciphertext.
+#[test]
+fn blake3_reference_test_vectors() {
+    let cases = [
+        (0, "af1349b9f5f9a1a6a0404dea36dcc9499bcb25c9adc112b7cc9a93cae41f3262"),
+        (1, "2d3adedff11b61f14c886e35afa036736dcd87a74d27b5c1510225d0f592e213"),
+        (1024, "42214739f095a406f3fc83deb889744ac00df831c10daa55189b5d121c855af7"),
+        (1025, "d00278ae47eb27b34faecf67b4fe263f82d5412916c1ffd97c8cb7fb814b8444"),
+    ];
+    for (len, expected) in cases {
+        let input: Vec<u8> = (0..len).map(|i| (i % 251) as u8).collect();
+        assert_eq!(cake::ciphertext_hash(&input), array32(expected), "input length {len}");
+    }
 }
 
 // The vectors below are not published. This implementation produced them, and an independent

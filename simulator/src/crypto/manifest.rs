@@ -23,7 +23,7 @@ pub const MAX_SEALED_MANIFEST_LEN: usize = cake::sealed_len(1 + 4 + MAX_PIECES *
 #[derive(Clone, PartialEq, Eq)]
 pub struct ManifestEntry {
     pub key: Secret32,
-    /// SHA-256 of the piece's complete Cake ciphertext.
+    /// `cake::ciphertext_hash` (BLAKE3) of the piece's complete Cake ciphertext.
     pub ciphertext_hash: [u8; 32],
 }
 
@@ -36,7 +36,7 @@ pub(crate) struct PieceRandomness {
 /// The list of piece keys and hashes, sealed under the message's shared key.
 ///
 /// Plaintext encoding: version 0x01 || entry count (4, big-endian) || per entry:
-/// piece key (32) || SHA-256 of the piece ciphertext (32). Entry i describes piece i.
+/// piece key (32) || BLAKE3 hash of the piece ciphertext (32). Entry i describes piece i.
 #[derive(Clone, PartialEq, Eq, Default)]
 pub struct Manifest {
     entries: Vec<ManifestEntry>,
@@ -50,10 +50,6 @@ impl Manifest {
     /// Encrypts each piece under its own fresh key and records the key and ciphertext hash.
     ///
     /// Returns the manifest and the piece ciphertexts in input order.
-    // NOTE: the SHA-256 ciphertext hash costs about as much as AES-256-GCM. Pieces of at least
-    // `cake::PARALLEL_HASH_MIN_LEN` bytes hash on a second core and reach about 0.8 to 1.0 times
-    // one-shot AES-256-GCM throughput on the machine of docs/benchmarks.md. Smaller pieces, and
-    // every piece on a single core, hash on the calling thread and reach only about 0.55.
     pub fn seal_pieces(
         pieces: &[&[u8]],
         rng: &mut impl CryptoRngCore,

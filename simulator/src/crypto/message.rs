@@ -8,7 +8,6 @@
 
 use core::fmt;
 use std::collections::HashSet;
-use std::thread;
 
 use rand_core::CryptoRngCore;
 use sha2::{Digest, Sha256};
@@ -20,7 +19,7 @@ use crate::crypto::device::{decode_verifying_key, verify_signature, DeviceKeys, 
 use crate::crypto::envelope::{BoxRole, Envelope, EnvelopeSender, FLAG_NOT_E2EE, MAX_BOXES};
 use crate::crypto::error::CryptoError;
 use crate::crypto::manifest::{Manifest, PieceRandomness};
-use crate::crypto::parallel::{has_second_core, join, spawn_or_log};
+use crate::crypto::pool::{has_pool, join};
 use crate::crypto::puk::{Puk, PukPublicKey};
 #[cfg(test)]
 use crate::crypto::recipient_box::seal_box;
@@ -257,9 +256,9 @@ type SealedPieces = Result<(Manifest, Vec<Vec<u8>>), CryptoError>;
 
 /// Seals the pieces and computes the key agreements of the boxes.
 ///
-/// The two are independent. When the pieces total at least `cake::PARALLEL_HASH_MIN_LEN` bytes
-/// and the machine has a second core, the key agreements run on another thread while the
-/// pieces are sealed.
+/// The two are independent. When the pieces total at least `cake::PARALLEL_MIN_LEN` bytes
+/// and the machine has a second core, the key agreements run on one pool thread while the
+/// other starts sealing the pieces.
 fn seal_pieces_and_agree(
     pieces: &[&[u8]],
     randomness: Vec<PieceRandomness>,
@@ -274,17 +273,11 @@ fn seal_pieces_and_agree(
             .collect(),
     };
     let total_len: usize = pieces.iter().map(|piece| piece.len()).sum();
-    let in_parallel = total_len >= cake::PARALLEL_HASH_MIN_LEN && has_second_core();
-    thread::scope(|scope| {
-        let agreeing = if in_parallel {
-            spawn_or_log(scope, agree)
-        } else {
-            None
-        };
-        let sealed = Manifest::seal_pieces_with(pieces, randomness);
-        let agreements = agreeing.map_or_else(agree, join);
-        (sealed, agreements)
-    })
+    if total_len >= cake::PARALLEL_MIN_LEN && has_pool() {
+        join(|| Manifest::seal_pieces_with(pieces, randomness), agree)
+    } else {
+        (Manifest::seal_pieces_with(pieces, randomness), agree())
+    }
 }
 
 fn resolve_sender<'a>(
@@ -541,7 +534,7 @@ mod tests {
         let mut rng = ChaCha20Rng::seed_from_u64(53);
         let alice = DeviceKeys::generate(&mut rng);
         let bob = Puk::generate(Generation::FIRST, &mut rng);
-        let large = vec![3u8; cake::PARALLEL_HASH_MIN_LEN + 5];
+        let large = vec![3u8; cake::PARALLEL_MIN_LEN + 5];
         let pieces: [&[u8]; 2] = [b"body", &large];
         let recipients = [Recipient {
             id: "bob",
@@ -570,7 +563,7 @@ mod tests {
         let mut rng = ChaCha20Rng::seed_from_u64(55);
         let alice = DeviceKeys::generate(&mut rng);
         let zero_key = PukPublicKey::new(Generation::FIRST, [0u8; 32]);
-        let large = vec![4u8; cake::PARALLEL_HASH_MIN_LEN];
+        let large = vec![4u8; cake::PARALLEL_MIN_LEN];
         let pieces: [&[u8]; 1] = [&large];
         let recipients = [Recipient {
             id: "bob",

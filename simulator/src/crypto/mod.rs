@@ -16,7 +16,7 @@ pub mod kdf;
 pub mod link;
 pub mod manifest;
 pub mod message;
-mod parallel;
+mod pool;
 pub mod puk;
 pub mod recipient_box;
 pub mod seal;

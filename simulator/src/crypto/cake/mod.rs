@@ -10,23 +10,24 @@
 //!
 //! The final-chunk bit in the nonce makes truncation at a chunk boundary fail, and the
 //! commitment makes a ciphertext open under one key only.
-
-use std::iter::Enumerate;
-use std::slice::ChunksMut;
-use std::sync::{mpsc, Mutex, PoisonError};
-use std::thread;
+//!
+//! The commitment covers the key, not the plaintext: anyone who has the key can make another
+//! ciphertext that opens. A message therefore also records the BLAKE3 hash of each piece's
+//! ciphertext (`ciphertext_hash`), which `seal_and_hash` and `open_and_hash` compute alongside.
 
 use aes_gcm::aead::generic_array::GenericArray;
 use aes_gcm::aead::{AeadInPlace, KeyInit};
 use aes_gcm::{Aes256Gcm, Nonce, Tag};
 use rand_core::CryptoRngCore;
-use sha2::{Digest, Sha256, Sha512};
+use sha2::{Digest, Sha512};
 use subtle::ConstantTimeEq;
-use zeroize::Zeroizing;
+use zeroize::{Zeroize, Zeroizing};
 
 use crate::crypto::error::CryptoError;
-use crate::crypto::parallel::{has_second_core, join, spawn_or_log};
+use crate::crypto::pool::has_pool;
 use crate::crypto::secret::Secret32;
+
+mod parallel;
 
 /// Plaintext bytes per chunk.
 pub const CHUNK_LEN: usize = 16 * 1024;
@@ -41,12 +42,12 @@ pub const HEADER_LEN: usize = NONCE_LEN + COMMITMENT_LEN;
 /// Largest plaintext accepted by `seal` and `open`: 64 MiB, above the 25 MiB mail size limit the service models.
 pub const MAX_PLAINTEXT_LEN: usize = 64 * 1024 * 1024;
 
-/// Shortest plaintext (`seal_and_hash`) or ciphertext (`open_and_hash`) whose SHA-256 hash is
-/// computed on a second thread. Below it, starting the thread costs more than it saves.
-// NOTE: measured only on the 2-core AMD EPYC machine of docs/benchmarks.md, where the second
-// thread paid off from 64 KiB when sealing and from 96 KiB when opening a message. Other
-// machines may have another crossover.
-pub const PARALLEL_HASH_MIN_LEN: usize = 128 * 1024;
+/// Shortest plaintext (`seal_and_hash`) or ciphertext (`open_and_hash`) whose chunks and hash
+/// are shared between the crypto pool's threads. Below it, handing work to another thread
+/// costs more than it saves.
+// NOTE: chosen on the 2-core AMD EPYC machine of docs/benchmarks.md; other machines may have
+// another crossover.
+pub const PARALLEL_MIN_LEN: usize = 64 * 1024;
 
 const SEALED_CHUNK_LEN: usize = CHUNK_LEN + TAG_LEN;
 
@@ -66,12 +67,11 @@ pub fn seal(
     seal_with_nonce(key, &draw_nonce(rng), plaintext)
 }
 
-/// Encrypts like `seal` and also returns SHA-256 of the ciphertext.
+/// Encrypts like `seal` and also returns `ciphertext_hash` of the ciphertext.
 ///
-/// From `PARALLEL_HASH_MIN_LEN` bytes on, and when the machine has a second core, a second
-/// thread hashes the sealed chunks in order and shares the encryption with the calling
-/// thread. Below that, the hash is computed chunk by chunk while each sealed chunk is still in
-/// cache. Both ways return the same bytes, and both draw only the 24-byte nonce from `rng`.
+/// From `PARALLEL_MIN_LEN` bytes on, and when the machine has a second core, the crypto pool's
+/// threads share the chunks and then the hash. Both ways return the same bytes, and both draw
+/// only the 24-byte nonce from `rng`.
 pub fn seal_and_hash(
     key: &Secret32,
     plaintext: &[u8],
@@ -95,7 +95,7 @@ pub(crate) fn seal_with_nonce(
     plaintext: &[u8],
 ) -> Result<Vec<u8>, CryptoError> {
     check_plaintext_len(plaintext.len())?;
-    Ok(seal_sequential(key, nonce, plaintext, None))
+    Ok(seal_sequential(key, nonce, plaintext))
 }
 
 /// Encrypts and hashes like `seal_and_hash`, with a nonce that the caller drew.
@@ -105,14 +105,12 @@ pub(crate) fn seal_and_hash_with_nonce(
     plaintext: &[u8],
 ) -> Result<(Vec<u8>, [u8; 32]), CryptoError> {
     check_plaintext_len(plaintext.len())?;
-    if plaintext.len() >= PARALLEL_HASH_MIN_LEN && has_second_core() {
-        if let Some(sealed) = seal_and_hash_parallel(key, nonce, plaintext) {
-            return Ok(sealed);
-        }
+    if plaintext.len() >= PARALLEL_MIN_LEN && has_pool() {
+        return Ok(parallel::seal_and_hash(key, nonce, plaintext));
     }
-    let mut hasher = Sha256::new();
-    let ciphertext = seal_sequential(key, nonce, plaintext, Some(&mut hasher));
-    Ok((ciphertext, hasher.finalize().into()))
+    let ciphertext = seal_sequential(key, nonce, plaintext);
+    let hash = ciphertext_hash(&ciphertext);
+    Ok((ciphertext, hash))
 }
 
 /// Decrypts a Cake ciphertext. `object` names the ciphertext in error messages, for example "manifest".
@@ -124,33 +122,43 @@ pub fn open(
     ciphertext: &[u8],
     object: &'static str,
 ) -> Result<Vec<u8>, CryptoError> {
-    open_inner(key, ciphertext, object, None)
+    let (cipher, layout, body) = parse_header(key, ciphertext, object)?;
+
+    let mut out = Vec::with_capacity(layout.plaintext_len);
+    let (full, last) = body.split_at(layout.full_chunks * SEALED_CHUNK_LEN);
+    let chunks = full
+        .chunks_exact(SEALED_CHUNK_LEN)
+        .map(|chunk| (chunk, false))
+        .chain([(last, true)]);
+    for (index, (chunk, is_final)) in chunks.enumerate() {
+        if !open_chunk(&cipher, &mut out, chunk, index as u64, is_final) {
+            out.zeroize();
+            return Err(CryptoError::DecryptionFailed { object });
+        }
+    }
+    Ok(out)
 }
 
-/// Decrypts like `open` and also returns SHA-256 of the whole ciphertext, even when decryption fails.
+/// Decrypts like `open` and also returns `ciphertext_hash` of the whole ciphertext, even when decryption fails.
 ///
 /// A caller that compares the hash with a published value can then report a hash mismatch
 /// in preference to a decryption error, because any change to the ciphertext changes the hash.
-/// From `PARALLEL_HASH_MIN_LEN` bytes on, and when the machine has a second core, a second
-/// thread hashes the ciphertext while the calling thread decrypts it.
+/// From `PARALLEL_MIN_LEN` bytes on, and when the machine has a second core, the crypto pool's
+/// threads hash the ciphertext and decrypt its chunks at the same time.
 pub fn open_and_hash(
     key: &Secret32,
     ciphertext: &[u8],
     object: &'static str,
 ) -> (Result<Vec<u8>, CryptoError>, [u8; 32]) {
-    if ciphertext.len() >= PARALLEL_HASH_MIN_LEN && has_second_core() {
-        let opened = thread::scope(|scope| {
-            let hashing = spawn_or_log(scope, || <[u8; 32]>::from(Sha256::digest(ciphertext)))?;
-            let result = open_inner(key, ciphertext, object, None);
-            Some((result, join(hashing)))
-        });
-        if let Some(opened) = opened {
-            return opened;
-        }
+    if ciphertext.len() >= PARALLEL_MIN_LEN && has_pool() {
+        return parallel::open_and_hash(key, ciphertext, object);
     }
-    let mut hasher = Sha256::new();
-    let result = open_inner(key, ciphertext, object, Some(&mut hasher));
-    (result, hasher.finalize().into())
+    (open(key, ciphertext, object), ciphertext_hash(ciphertext))
+}
+
+/// Returns the hash of a ciphertext that a message manifest records: BLAKE3 with 32 bytes of output.
+pub fn ciphertext_hash(ciphertext: &[u8]) -> [u8; 32] {
+    *blake3::hash(ciphertext).as_bytes()
 }
 
 fn check_plaintext_len(len: usize) -> Result<(), CryptoError> {
@@ -164,183 +172,21 @@ fn check_plaintext_len(len: usize) -> Result<(), CryptoError> {
     Ok(())
 }
 
-/// Seals `plaintext` on the calling thread and feeds the header and each sealed chunk to `hasher`.
-fn seal_sequential(
-    key: &Secret32,
-    nonce: &[u8; NONCE_LEN],
-    plaintext: &[u8],
-    mut hasher: Option<&mut Sha256>,
-) -> Vec<u8> {
+/// Seals `plaintext` on the calling thread.
+fn seal_sequential(key: &Secret32, nonce: &[u8; NONCE_LEN], plaintext: &[u8]) -> Vec<u8> {
     let (cipher, commitment) = derive_one_time_cipher(key, nonce);
 
     let mut out = Vec::with_capacity(sealed_len(plaintext.len()));
     out.extend_from_slice(nonce);
     out.extend_from_slice(&commitment);
-    if let Some(hasher) = hasher.as_deref_mut() {
-        hasher.update(&out);
-    }
 
     let full_chunks = plaintext.len() / CHUNK_LEN;
     let (full, last) = plaintext.split_at(full_chunks * CHUNK_LEN);
     for (index, chunk) in full.chunks_exact(CHUNK_LEN).enumerate() {
-        seal_chunk(
-            &cipher,
-            &mut out,
-            chunk,
-            index as u64,
-            false,
-            hasher.as_deref_mut(),
-        );
+        seal_chunk(&cipher, &mut out, chunk, index as u64, false);
     }
-    seal_chunk(&cipher, &mut out, last, full_chunks as u64, true, hasher);
+    seal_chunk(&cipher, &mut out, last, full_chunks as u64, true);
     out
-}
-
-/// Seals `plaintext` on two threads and returns the ciphertext and its SHA-256 hash.
-///
-/// Both threads seal chunks taken in index order from a `ChunkQueue`, in place in a buffer of
-/// the final length. The buffer is zeroed first because safe Rust can hand out disjoint
-/// mutable slices only of initialized memory. The second thread also hashes the sealed chunks
-/// in order, and seals a chunk itself only while the next one to hash is not ready, so that
-/// neither thread waits while chunks remain. Returns `None`, before sealing any chunk, if the
-/// second thread cannot be started.
-fn seal_and_hash_parallel(
-    key: &Secret32,
-    nonce: &[u8; NONCE_LEN],
-    plaintext: &[u8],
-) -> Option<(Vec<u8>, [u8; 32])> {
-    let (cipher, commitment) = derive_one_time_cipher(key, nonce);
-    let mut out = vec![0u8; sealed_len(plaintext.len())];
-    let (header, body) = out.split_at_mut(HEADER_LEN);
-    header[..NONCE_LEN].copy_from_slice(nonce);
-    header[NONCE_LEN..].copy_from_slice(&commitment);
-    let header: &[u8] = header;
-    let queue = ChunkQueue {
-        cipher,
-        plaintext,
-        chunk_count: plaintext.len() / CHUNK_LEN + 1,
-        slots: Mutex::new(body.chunks_mut(SEALED_CHUNK_LEN).enumerate()),
-    };
-
-    let hash = thread::scope(|scope| {
-        let (sender, receiver) = mpsc::channel();
-        let queue = &queue;
-        let hashing = spawn_or_log(scope, move || hash_in_order(header, queue, receiver))?;
-        while let Some(sealed) = queue.seal_next() {
-            // A send fails only if the hashing thread panicked, and `join` passes that panic on.
-            let _ = sender.send(sealed);
-        }
-        drop(sender);
-        Some(join(hashing))
-    })?;
-    Some((out, hash))
-}
-
-/// The chunks of one ciphertext being sealed, handed out in index order to the sealing threads.
-struct ChunkQueue<'a> {
-    cipher: Aes256Gcm,
-    plaintext: &'a [u8],
-    /// Number of chunks, the final (shorter, possibly empty) chunk included.
-    chunk_count: usize,
-    /// Index and output space (plaintext length plus `TAG_LEN`) of each chunk not yet taken.
-    slots: Mutex<Enumerate<ChunksMut<'a, u8>>>,
-}
-
-impl<'a> ChunkQueue<'a> {
-    /// Takes the next chunk, seals it into its output space and returns its index and sealed bytes.
-    ///
-    /// Returns `None` once every chunk has been taken.
-    fn seal_next(&self) -> Option<(usize, &'a [u8])> {
-        let (index, sealed_chunk) = self
-            .slots
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .next()?;
-        let start = index * CHUNK_LEN;
-        let data_len = sealed_chunk.len() - TAG_LEN;
-        sealed_chunk[..data_len].copy_from_slice(&self.plaintext[start..start + data_len]);
-        let is_final = index + 1 == self.chunk_count;
-        encrypt_chunk_in_place(&self.cipher, sealed_chunk, index as u64, is_final);
-        Some((index, sealed_chunk))
-    }
-}
-
-/// Hashes `header` and then every chunk of `queue` in index order.
-///
-/// Chunks that the other thread sealed arrive on `receiver` in any order. While the next chunk
-/// to hash is missing, this thread seals the next chunk of `queue` itself, and it blocks on
-/// `receiver` only when no chunk is left to take.
-fn hash_in_order<'a>(
-    header: &[u8],
-    queue: &ChunkQueue<'a>,
-    receiver: mpsc::Receiver<(usize, &'a [u8])>,
-) -> [u8; 32] {
-    let mut hasher = Sha256::new();
-    hasher.update(header);
-    let mut sealed: Vec<Option<&[u8]>> = vec![None; queue.chunk_count];
-    for next in 0..queue.chunk_count {
-        let chunk = loop {
-            if let Some(chunk) = sealed[next].take() {
-                break chunk;
-            }
-            let (index, chunk) = match receiver.try_recv() {
-                Ok(received) => received,
-                Err(_) => match queue.seal_next() {
-                    Some(own) => own,
-                    None => receiver
-                        .recv()
-                        .expect("the other thread sends every chunk it takes before it stops"),
-                },
-            };
-            sealed[index] = Some(chunk);
-        };
-        hasher.update(chunk);
-    }
-    hasher.finalize().into()
-}
-
-fn open_inner(
-    key: &Secret32,
-    ciphertext: &[u8],
-    object: &'static str,
-    mut hasher: Option<&mut Sha256>,
-) -> Result<Vec<u8>, CryptoError> {
-    let header = parse_header(key, ciphertext, object);
-    let (cipher, layout, body) = match header {
-        Ok(parts) => parts,
-        Err(error) => {
-            if let Some(hasher) = hasher {
-                hasher.update(ciphertext);
-            }
-            return Err(error);
-        }
-    };
-    if let Some(hasher) = hasher.as_deref_mut() {
-        hasher.update(&ciphertext[..HEADER_LEN]);
-    }
-
-    let mut out = Vec::with_capacity(layout.plaintext_len);
-    let mut failed = false;
-    let (full, last) = body.split_at(layout.full_chunks * SEALED_CHUNK_LEN);
-    let chunks = full
-        .chunks_exact(SEALED_CHUNK_LEN)
-        .map(|chunk| (chunk, false))
-        .chain([(last, true)]);
-    for (index, (chunk, is_final)) in chunks.enumerate() {
-        if let Some(hasher) = hasher.as_deref_mut() {
-            hasher.update(chunk);
-        } else if failed {
-            break;
-        }
-        if !failed {
-            failed = !open_chunk(&cipher, &mut out, chunk, index as u64, is_final);
-        }
-    }
-    if failed {
-        out.clear();
-        return Err(CryptoError::DecryptionFailed { object });
-    }
-    Ok(out)
 }
 
 /// Checks the length and key commitment, and returns the cipher, the chunk layout and the body after the header.
@@ -391,22 +237,12 @@ pub fn chunk_nonce(index: u64, is_final: bool) -> [u8; 12] {
     nonce
 }
 
-/// Appends `chunk` to `out`, encrypts it there in place, appends its tag, and feeds the sealed chunk to `hasher`.
-fn seal_chunk(
-    cipher: &Aes256Gcm,
-    out: &mut Vec<u8>,
-    chunk: &[u8],
-    index: u64,
-    is_final: bool,
-    hasher: Option<&mut Sha256>,
-) {
+/// Appends `chunk` to `out`, encrypts it there in place, and appends its tag.
+fn seal_chunk(cipher: &Aes256Gcm, out: &mut Vec<u8>, chunk: &[u8], index: u64, is_final: bool) {
     let start = out.len();
     out.extend_from_slice(chunk);
     out.extend_from_slice(&[0u8; TAG_LEN]);
     encrypt_chunk_in_place(cipher, &mut out[start..], index, is_final);
-    if let Some(hasher) = hasher {
-        hasher.update(&out[start..]);
-    }
 }
 
 /// Encrypts `sealed_chunk` in place except its last `TAG_LEN` bytes, which receive the tag.
@@ -427,17 +263,23 @@ fn open_chunk(
     index: u64,
     is_final: bool,
 ) -> bool {
-    let (data, tag) = sealed_chunk.split_at(sealed_chunk.len() - TAG_LEN);
     let start = out.len();
-    out.extend_from_slice(data);
+    out.extend_from_slice(&sealed_chunk[..sealed_chunk.len() - TAG_LEN]);
+    decrypt_chunk_in_place(cipher, &mut out[start..], sealed_chunk, index, is_final)
+}
+
+/// Decrypts `data`, a copy of the ciphertext part of `sealed_chunk`, in place; returns `false` if the tag is wrong.
+fn decrypt_chunk_in_place(
+    cipher: &Aes256Gcm,
+    data: &mut [u8],
+    sealed_chunk: &[u8],
+    index: u64,
+    is_final: bool,
+) -> bool {
+    let tag = &sealed_chunk[sealed_chunk.len() - TAG_LEN..];
     let nonce = chunk_nonce(index, is_final);
     cipher
-        .decrypt_in_place_detached(
-            Nonce::from_slice(&nonce),
-            b"",
-            &mut out[start..],
-            Tag::from_slice(tag),
-        )
+        .decrypt_in_place_detached(Nonce::from_slice(&nonce), b"", data, Tag::from_slice(tag))
         .is_ok()
 }
 
@@ -589,10 +431,10 @@ mod tests {
     }
 
     #[test]
-    fn hash_variants_return_sha256_of_ciphertext() {
+    fn hash_variants_return_blake3_of_ciphertext() {
         let plaintext = vec![5u8; 2 * CHUNK_LEN + 3];
         let (sealed, hash) = seal_and_hash(&key(), &plaintext, &mut rng()).unwrap();
-        let expected: [u8; 32] = Sha256::digest(&sealed).into();
+        let expected = *blake3::hash(&sealed).as_bytes();
         assert_eq!(hash, expected);
         let (opened, open_hash) = open_and_hash(&key(), &sealed, "test");
         assert_eq!(opened.unwrap(), plaintext);
@@ -608,7 +450,7 @@ mod tests {
             result,
             Err(CryptoError::DecryptionFailed { object: "test" })
         );
-        assert_eq!(hash, <[u8; 32]>::from(Sha256::digest(&sealed)));
+        assert_eq!(hash, *blake3::hash(&sealed).as_bytes());
 
         sealed[0] ^= 1;
         let (result, hash) = open_and_hash(&key(), &sealed, "test");
@@ -616,39 +458,15 @@ mod tests {
             result,
             Err(CryptoError::KeyCommitmentMismatch { object: "test" })
         );
-        assert_eq!(hash, <[u8; 32]>::from(Sha256::digest(&sealed)));
-    }
-
-    #[test]
-    fn parallel_seal_matches_sequential_seal() {
-        for len in [
-            0,
-            CHUNK_LEN - 1,
-            CHUNK_LEN,
-            5 * CHUNK_LEN + 7,
-            PARALLEL_HASH_MIN_LEN,
-            PARALLEL_HASH_MIN_LEN + 3 * CHUNK_LEN + 1,
-        ] {
-            let plaintext: Vec<u8> = (0..len).map(|i| (i % 253) as u8).collect();
-            let nonce = [0x5A; NONCE_LEN];
-            let sequential = seal_sequential(&key(), &nonce, &plaintext, None);
-            let (parallel, hash) = seal_and_hash_parallel(&key(), &nonce, &plaintext)
-                .expect("the hashing thread starts");
-            assert_eq!(parallel, sequential, "length {len}");
-            assert_eq!(
-                hash,
-                <[u8; 32]>::from(Sha256::digest(&sequential)),
-                "length {len}"
-            );
-        }
+        assert_eq!(hash, *blake3::hash(&sealed).as_bytes());
     }
 
     #[test]
     fn large_hash_variants_agree() {
-        let plaintext = vec![6u8; PARALLEL_HASH_MIN_LEN + CHUNK_LEN + 9];
+        let plaintext = vec![6u8; PARALLEL_MIN_LEN + CHUNK_LEN + 9];
         let (sealed, hash) = seal_and_hash(&key(), &plaintext, &mut rng()).unwrap();
         assert_eq!(sealed, seal(&key(), &plaintext, &mut rng()).unwrap());
-        let expected: [u8; 32] = Sha256::digest(&sealed).into();
+        let expected = *blake3::hash(&sealed).as_bytes();
         assert_eq!(hash, expected);
 
         let (opened, open_hash) = open_and_hash(&key(), &sealed, "test");
@@ -658,14 +476,14 @@ mod tests {
 
     #[test]
     fn large_open_hashes_everything_on_failure() {
-        let mut sealed = seal(&key(), &vec![8u8; PARALLEL_HASH_MIN_LEN], &mut rng()).unwrap();
+        let mut sealed = seal(&key(), &vec![8u8; PARALLEL_MIN_LEN], &mut rng()).unwrap();
         sealed[HEADER_LEN + 1] ^= 1;
         let (result, hash) = open_and_hash(&key(), &sealed, "test");
         assert_eq!(
             result,
             Err(CryptoError::DecryptionFailed { object: "test" })
         );
-        assert_eq!(hash, <[u8; 32]>::from(Sha256::digest(&sealed)));
+        assert_eq!(hash, *blake3::hash(&sealed).as_bytes());
 
         sealed[0] ^= 1;
         let (result, hash) = open_and_hash(&key(), &sealed, "test");
@@ -673,7 +491,7 @@ mod tests {
             result,
             Err(CryptoError::KeyCommitmentMismatch { object: "test" })
         );
-        assert_eq!(hash, <[u8; 32]>::from(Sha256::digest(&sealed)));
+        assert_eq!(hash, *blake3::hash(&sealed).as_bytes());
     }
 
     #[test]
