@@ -3,6 +3,10 @@
 //! stateright 0.31 records the last violating state its search visits, not the first,
 //! so its paths can be longer than needed. Once a violation is known, this search
 //! walks the scope again level by level and stops at the first violating state.
+//!
+//! The search runs without symmetry reduction. With it, each step would land on the
+//! representative of its class, which may rename users, so a printed trace could show
+//! one user's operations under another's id from one step to the next.
 
 use mailspec_model::{MailModel, Operation, State};
 use stateright::Model;
@@ -14,6 +18,7 @@ pub fn shortest_violation(
     model: &MailModel,
     holds: fn(&MailModel, &State) -> bool,
 ) -> Option<Vec<(State, Option<Operation>)>> {
+    let model = &MailModel { symmetry: false, ..model.clone() };
     let init = model.init_states().remove(0);
     let mut parents: HashMap<State, Option<(State, Operation)>> = HashMap::from([(init.clone(), None)]);
     let mut queue = VecDeque::from([init]);
