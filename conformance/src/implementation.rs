@@ -36,6 +36,21 @@ impl Capability {
         Capability::Crypto,
     ];
 
+    /// Returns the capability's name as the protocol and the vectors spell it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Capability::Tenancy => "tenancy",
+            Capability::Devices => "devices",
+            Capability::BackupKeys => "backup_keys",
+            Capability::Escrow => "escrow",
+            Capability::Mail => "mail",
+            Capability::Links => "links",
+            Capability::Calendar => "calendar",
+            Capability::Probes => "probes",
+            Capability::Crypto => "crypto",
+        }
+    }
+
     /// Returns the capability an operation needs.
     pub fn of(op: &Operation) -> Capability {
         match op {
@@ -129,4 +144,17 @@ pub struct CryptoVerdict {
     /// Outputs the implementation computed, by field name, as lowercase hex.
     #[serde(default)]
     pub outputs: std::collections::BTreeMap<String, String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn capability_name_matches_serde() {
+        for capability in Capability::ALL {
+            let serialized = serde_json::to_value(capability).expect("a capability serializes");
+            assert_eq!(serialized, serde_json::Value::String(capability.name().into()), "{capability:?}");
+        }
+    }
 }

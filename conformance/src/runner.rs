@@ -196,5 +196,5 @@ pub fn run_crypto(implementation: &mut dyn Implementation, file: &CryptoVectorFi
 }
 
 pub fn capability_name(capability: Capability) -> String {
-    serde_json::to_value(capability).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default()
+    capability.name().to_string()
 }
