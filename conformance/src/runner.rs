@@ -3,6 +3,7 @@
 //! A vector that cannot be read, an implementation that crashes, hangs or breaks the
 //! protocol: each fails its own vector with a reason, and the run goes on.
 
+use crate::crypto_cases::{judge_verdict, VerdictCheck};
 use crate::implementation::{Capability, Implementation, SutError};
 use crate::scan::scan;
 use crate::vectors::crypto::CryptoVectorFile;
@@ -156,36 +157,27 @@ fn scan_after(implementation: &mut dyn Implementation) -> Result<(), String> {
     }
 }
 
-/// Runs every case of one crypto file; the verdict lists the failing case ids.
+/// Runs every case of one crypto file and judges each verdict with `judge_verdict`, the
+/// rule `docs/vectors.md` documents. The verdict lists every failing case.
 pub fn run_crypto(implementation: &mut dyn Implementation, file: &CryptoVectorFile) -> Verdict {
+    let unsupported = || Verdict::Skip(format!("implementation does not support construction {}", file.construction));
     let mut failures = Vec::new();
     for case in file.test_groups.iter().flat_map(|group| group.tests.iter()) {
         // The implementation sees the inputs alone, never the expected result or outputs.
         let json = serde_json::json!({ "tcId": case.tc_id, "inputs": case.inputs });
         match implementation.crypto_case(&file.construction, &json) {
-            Err(SutError::Reported { code, .. }) if code == "unsupported" => {
-                return Verdict::Skip(format!("implementation does not support construction {}", file.construction));
-            }
+            Err(SutError::Reported { code, .. }) if code == "unsupported" => return unsupported(),
             Err(error @ SutError::Reported { .. }) => failures.push(format!("case {}: {error}", case.tc_id)),
             // A dead, hung or garbled adapter would fail every later case the same way.
             Err(error) => {
                 failures.push(format!("case {}: {error}; the remaining cases were not run", case.tc_id));
                 break;
             }
-            Ok(verdict) if verdict.result == "unsupported" => {
-                return Verdict::Skip(format!("implementation does not support construction {}", file.construction));
-            }
-            Ok(verdict) if verdict.result != case.result => {
-                failures.push(format!("case {} ({}): expected {}, got {}", case.tc_id, case.comment, case.result, verdict.result));
-            }
-            Ok(verdict) => {
-                for (name, expected) in &case.outputs {
-                    let got = verdict.outputs.get(name).map(String::as_str).unwrap_or("(missing)");
-                    if case.result == "valid" && got != expected {
-                        failures.push(format!("case {}: output {name}: expected {expected}, got {got}", case.tc_id));
-                    }
-                }
-            }
+            Ok(verdict) => match judge_verdict(case, &verdict) {
+                VerdictCheck::Pass => {}
+                VerdictCheck::Unsupported => return unsupported(),
+                VerdictCheck::Fail(reason) => failures.push(format!("case {} ({}): {reason}", case.tc_id, case.comment)),
+            },
         }
     }
     if failures.is_empty() {
@@ -197,4 +189,132 @@ pub fn run_crypto(implementation: &mut dyn Implementation, file: &CryptoVectorFi
 
 pub fn capability_name(capability: Capability) -> String {
     capability.name().to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::crypto_cases::{INVALID, UNSUPPORTED, VALID};
+    use crate::implementation::{CryptoVerdict, StoredObject};
+    use crate::reference::InProcess;
+    use mailspec_model::{Observation, Operation, World};
+
+    /// The reference implementation with its crypto verdicts changed by `edit`, to show
+    /// how the runner judges a verdict.
+    struct EditedVerdicts {
+        inner: InProcess,
+        edit: fn(&mut CryptoVerdict),
+    }
+
+    impl Implementation for EditedVerdicts {
+        fn name(&self) -> String {
+            "reference with edited crypto verdicts".into()
+        }
+
+        fn capabilities(&mut self) -> Result<BTreeSet<Capability>, SutError> {
+            self.inner.capabilities()
+        }
+
+        fn reset(&mut self, world: &World) -> Result<(), SutError> {
+            self.inner.reset(world)
+        }
+
+        fn apply(&mut self, op: &Operation) -> Result<Observation, SutError> {
+            self.inner.apply(op)
+        }
+
+        fn stored_objects(&mut self) -> Result<Vec<StoredObject>, SutError> {
+            self.inner.stored_objects()
+        }
+
+        fn delivered_links(&mut self) -> Result<Vec<String>, SutError> {
+            self.inner.delivered_links()
+        }
+
+        fn crypto_case(&mut self, construction: &str, case: &serde_json::Value) -> Result<CryptoVerdict, SutError> {
+            let mut verdict = self.inner.crypto_case(construction, case)?;
+            (self.edit)(&mut verdict);
+            Ok(verdict)
+        }
+    }
+
+    fn crypto_file(construction: &str) -> CryptoVectorFile {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("the crate is inside the workspace");
+        let path = root.join("vectors/crypto").join(format!("{construction}.json"));
+        CryptoVectorFile::load(&path).unwrap_or_else(|error| panic!("{error}"))
+    }
+
+    fn run_edited(construction: &str, edit: fn(&mut CryptoVerdict)) -> Verdict {
+        run_crypto(&mut EditedVerdicts { inner: InProcess::new(), edit }, &crypto_file(construction))
+    }
+
+    fn failure_reason(verdict: Verdict) -> String {
+        match verdict {
+            Verdict::Fail(reason) => reason,
+            other => panic!("expected a failure, got {other:?}"),
+        }
+    }
+
+    /// Returns the id and comment of the first valid case, as a failure names them.
+    fn first_valid_case(construction: &str) -> String {
+        let file = crypto_file(construction);
+        let case = file.test_groups.iter().flat_map(|group| group.tests.iter()).find(|case| case.result == VALID);
+        let case = case.expect("the file has a valid case");
+        format!("case {} ({})", case.tc_id, case.comment)
+    }
+
+    #[test]
+    fn reference_verdicts_pass() {
+        assert_eq!(run_edited("cake_aead", |_| {}), Verdict::Pass);
+    }
+
+    #[test]
+    fn extra_output_fails_naming_case_and_output() {
+        let reason = failure_reason(run_edited("cake_aead", |verdict| {
+            if verdict.result == VALID {
+                verdict.outputs.insert("key_echo".into(), "00".into());
+            }
+        }));
+        assert!(reason.contains(&first_valid_case("cake_aead")), "{reason}");
+        assert!(reason.contains("output key_echo is not expected"), "{reason}");
+    }
+
+    #[test]
+    fn missing_output_fails() {
+        let reason = failure_reason(run_edited("cake_aead", |verdict| verdict.outputs.clear()));
+        assert!(reason.contains(&first_valid_case("cake_aead")), "{reason}");
+        assert!(reason.contains("output plaintext is missing"), "{reason}");
+    }
+
+    #[test]
+    fn outputs_of_invalid_verdict_are_ignored() {
+        let verdict = run_edited("cake_aead", |verdict| {
+            if verdict.result == INVALID {
+                verdict.outputs.insert("plaintext".into(), "00".into());
+            }
+        });
+        assert_eq!(verdict, Verdict::Pass);
+    }
+
+    #[test]
+    fn uppercase_hex_output_passes() {
+        let verdict = run_edited("cake_aead", |verdict| {
+            for value in verdict.outputs.values_mut() {
+                *value = value.to_uppercase();
+            }
+        });
+        assert_eq!(verdict, Verdict::Pass);
+    }
+
+    #[test]
+    fn unknown_result_fails() {
+        let reason = failure_reason(run_edited("cake_aead", |verdict| verdict.result = "maybe".into()));
+        assert!(reason.contains("result is \"maybe\""), "{reason}");
+    }
+
+    #[test]
+    fn unsupported_verdict_skips_file() {
+        let verdict = run_edited("cake_aead", |verdict| verdict.result = UNSUPPORTED.into());
+        assert!(matches!(&verdict, Verdict::Skip(reason) if reason.contains("cake_aead")), "{verdict:?}");
+    }
 }
