@@ -60,6 +60,18 @@ impl VectorSet {
         }
         Ok(set)
     }
+
+    /// Returns a copy without the vectors whose result names (`scenarios/NAME`,
+    /// `crypto/NAME`) are in `names`, and without the unreadable files.
+    pub fn without(&self, names: &BTreeSet<String>) -> VectorSet {
+        let keep_scenario = |(path, _): &&(PathBuf, ScenarioVector)| !names.contains(&scenario_result_name(path));
+        let keep_crypto = |(path, _): &&(PathBuf, CryptoVectorFile)| !names.contains(&crypto_result_name(path));
+        VectorSet {
+            scenarios: self.scenarios.iter().filter(keep_scenario).cloned().collect(),
+            crypto: self.crypto.iter().filter(keep_crypto).cloned().collect(),
+            errors: Vec::new(),
+        }
+    }
 }
 
 /// Which vectors to run.
@@ -94,7 +106,7 @@ pub fn run(implementation: &mut dyn Implementation, set: &VectorSet, selection: 
             Err(error) => Verdict::Fail(format!("handshake: {error}")),
         };
         results.push(VectorResult {
-            name: format!("scenarios/{}", stem(path)),
+            name: scenario_result_name(path),
             rules: vector.rules.clone(),
             verdict,
             seconds: started.elapsed().as_secs_f64(),
@@ -108,10 +120,18 @@ pub fn run(implementation: &mut dyn Implementation, set: &VectorSet, selection: 
                 Ok(_) => Verdict::Skip("needs capability crypto".into()),
                 Err(error) => Verdict::Fail(format!("handshake: {error}")),
             };
-            results.push(VectorResult { name: format!("crypto/{}", stem(path)), rules: Vec::new(), verdict, seconds: started.elapsed().as_secs_f64() });
+            results.push(VectorResult { name: crypto_result_name(path), rules: Vec::new(), verdict, seconds: started.elapsed().as_secs_f64() });
         }
     }
     results
+}
+
+fn scenario_result_name(path: &Path) -> String {
+    format!("scenarios/{}", stem(path))
+}
+
+fn crypto_result_name(path: &Path) -> String {
+    format!("crypto/{}", stem(path))
 }
 
 fn stem(path: &Path) -> String {
