@@ -80,7 +80,8 @@ impl Capability {
     }
 }
 
-/// Returns the capabilities a sequence of operations needs, sorted.
+/// Returns the capabilities a sequence of operations needs, sorted. A scenario can
+/// need `probes` as well (see `vectors::scenario::required_capabilities`).
 pub fn required(ops: impl IntoIterator<Item = impl std::borrow::Borrow<Operation>>) -> BTreeSet<Capability> {
     ops.into_iter().map(|op| Capability::of(op.borrow())).collect()
 }
@@ -128,7 +129,8 @@ pub trait Implementation {
     /// Returns every object the service stores, byte for byte.
     fn stored_objects(&mut self) -> Result<Vec<StoredObject>, SutError>;
 
-    /// Returns every password-expiring link URL delivered to a recipient.
+    /// Returns every password-expiring link URL delivered to a recipient since the last
+    /// reset, expired ones included.
     fn delivered_links(&mut self) -> Result<Vec<String>, SutError>;
 
     /// Checks one known-answer case of a crypto construction: returns whether the

@@ -6,10 +6,11 @@
 
 use super::{field, VectorError};
 use crate::implementation::{required, Capability};
+use mailspec_model::op::Mode;
 use mailspec_model::op_display::render;
 use mailspec_model::rule_ids::RULES;
 use mailspec_model::scenarios::Scenario;
-use mailspec_model::{Observation, Operation, Rules, State, World};
+use mailspec_model::{Observation, Operation, Outcome, Rules, State, World};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
 use std::path::Path;
@@ -115,9 +116,28 @@ fn rename(mut error: VectorError, field: &str) -> VectorError {
     error
 }
 
-/// Returns the capabilities a scenario's steps need: the capability of each operation.
+/// Returns the capabilities a scenario's steps need: the capability of each operation,
+/// and `probes` when a step expects the service to store a message.
+///
+/// Only the byte scan checks how stored mail is kept: E2EE and password-expiring
+/// content unreadable by the service, standard mail encrypted at rest, and no link
+/// secret stored. Without `probes` those checks cannot run, so the scenario is skipped
+/// instead of passed.
 pub fn required_capabilities(steps: &[VectorStep]) -> BTreeSet<Capability> {
-    required(steps.iter().map(|step| &step.operation))
+    let mut needed = required(steps.iter().map(|step| &step.operation));
+    if steps.iter().any(|step| stored_message_mode(&step.expected).is_some()) {
+        needed.insert(Capability::Probes);
+    }
+    needed
+}
+
+/// Returns the mode of the stored message that an observation reports: every `sent`
+/// outcome, from a send or from mail received from outside.
+pub fn stored_message_mode(observation: &Observation) -> Option<Mode> {
+    match observation {
+        Observation::Ok(Outcome::Sent { mode, .. }) => Some(*mode),
+        _ => None,
+    }
 }
 
 fn check_name(path: &Path, name: &str) -> Result<(), VectorError> {
@@ -163,6 +183,13 @@ fn check_capabilities(path: &Path, listed: &[Capability], steps: &[VectorStep]) 
                 format!("omits {}, which step {} ({}) needs", operation_needs.name(), step.index, render(&step.operation));
             return Err(VectorError::new(path, "capabilities", problem));
         }
+        if stored_message_mode(&step.expected).is_some() && !listed.contains(&Capability::Probes) {
+            let problem = format!(
+                "omits probes, which step {} needs: it expects \"{}\", and only the byte scan of the stored objects checks how that message is stored",
+                step.index, step.expected
+            );
+            return Err(VectorError::new(path, "capabilities", problem));
+        }
     }
     Ok(())
 }
@@ -174,7 +201,7 @@ mod tests {
     use serde_json::{json, Value};
     use std::path::PathBuf;
 
-    /// A scenario with sends, links and a clock step.
+    /// A scenario with sends, links and a clock step, so it needs `probes`.
     const WITH_MAIL: &str = "link_expires_after_one_day";
     /// A scenario of tenancy and device steps only.
     const WITHOUT_MAIL: &str = "policy_is_set_once";
@@ -288,5 +315,36 @@ mod tests {
         assert_eq!(error.field, "capabilities");
         assert!(error.problem.starts_with("omits mail, which step "), "{error}");
         assert!(error.problem.contains("send"), "{error}");
+    }
+
+    #[test]
+    fn missing_probes_is_rejected_for_stored_mail() {
+        let error = rejection("no-probes", WITH_MAIL, |json| remove_capability(json, "probes"));
+        assert_eq!(error.field, "capabilities");
+        assert!(error.problem.starts_with("omits probes, which step "), "{error}");
+        assert!(error.problem.contains("sent"), "{error}");
+    }
+
+    #[test]
+    fn stored_mail_needs_probes() {
+        let with_mail = recorded(WITH_MAIL);
+        assert!(with_mail.capabilities.contains(&Capability::Probes), "{:?}", with_mail.capabilities);
+        let without_mail = recorded(WITHOUT_MAIL);
+        assert!(!without_mail.capabilities.contains(&Capability::Probes), "{:?}", without_mail.capabilities);
+    }
+
+    #[test]
+    fn rejected_send_needs_no_probes() {
+        let vector = recorded(WITH_MAIL);
+        let sends: Vec<VectorStep> =
+            vector.steps.iter().filter(|step| matches!(step.operation, Operation::Send(_))).cloned().collect();
+        assert!(!sends.is_empty(), "{WITH_MAIL} has no send");
+        let rejected: Vec<VectorStep> = sends
+            .into_iter()
+            .map(|step| VectorStep { expected: Observation::Rejected(mailspec_model::Reason::ExpiryInvalid), ..step })
+            .collect();
+        let needed = required_capabilities(&rejected);
+        assert!(needed.contains(&Capability::Mail), "{needed:?}");
+        assert!(!needed.contains(&Capability::Probes), "{needed:?}");
     }
 }
