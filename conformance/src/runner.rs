@@ -5,10 +5,11 @@
 
 use crate::crypto_cases::{judge_verdict, VerdictCheck};
 use crate::implementation::{Capability, Implementation, SutError};
-use crate::scan::scan;
+use crate::scan::{has_link_secret, scan};
 use crate::vectors::crypto::CryptoVectorFile;
-use crate::vectors::scenario::ScenarioVector;
+use crate::vectors::scenario::{stored_message_mode, ScenarioVector, VectorStep};
 use crate::vectors::{json_files, VectorError};
+use mailspec_model::op::Mode;
 use serde::Serialize;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -150,6 +151,7 @@ pub fn run_scenario(implementation: &mut dyn Implementation, vector: &ScenarioVe
     if let Err(error) = implementation.reset(&vector.world) {
         return Verdict::Fail(format!("reset: {error}"));
     }
+    let mut stored = StoredSoFar::default();
     for step in &vector.steps {
         let label = || format!("step {} ({})", step.index, mailspec_model::op_display::render(&step.operation));
         let observed = match implementation.apply(&step.operation) {
@@ -159,8 +161,9 @@ pub fn run_scenario(implementation: &mut dyn Implementation, vector: &ScenarioVe
         if observed != step.expected {
             return Verdict::Fail(format!("{}: expected {}, got {}", label(), step.expected, observed));
         }
+        stored.add(step);
         if probes {
-            if let Err(reason) = scan_after(implementation) {
+            if let Err(reason) = scan_after(implementation, &stored) {
                 return Verdict::Fail(format!("{}: {reason}", label()));
             }
         }
@@ -168,9 +171,50 @@ pub fn run_scenario(implementation: &mut dyn Implementation, vector: &ScenarioVe
     Verdict::Pass
 }
 
-fn scan_after(implementation: &mut dyn Implementation) -> Result<(), String> {
+/// The mail that the expected observations record as stored, up to the current step.
+#[derive(Debug, Default)]
+struct StoredSoFar {
+    /// The index of the first step that stored a message.
+    first_message_step: Option<usize>,
+    /// The password-expiring messages sent so far. Each delivers at least one link.
+    password_expiring: usize,
+}
+
+impl StoredSoFar {
+    fn add(&mut self, step: &VectorStep) {
+        let Some(mode) = stored_message_mode(&step.expected) else { return };
+        self.first_message_step.get_or_insert(step.index);
+        if mode == Mode::PasswordExpiring {
+            self.password_expiring += 1;
+        }
+    }
+}
+
+/// Probes the implementation and scans the objects and links it returns. An empty
+/// response would pass every scan, so the responses must first account for the mail
+/// the steps stored.
+///
+/// NOTE: an implementation can still return objects that are not what it stores. The
+/// probes show only that it claims to store something once mail exists.
+fn scan_after(implementation: &mut dyn Implementation, stored: &StoredSoFar) -> Result<(), String> {
     let objects = implementation.stored_objects().map_err(|e| format!("stored probe: {e}"))?;
     let links = implementation.delivered_links().map_err(|e| format!("links probe: {e}"))?;
+
+    if let Some(first) = stored.first_message_step {
+        if objects.iter().all(|object| object.bytes.is_empty()) {
+            let returned = if objects.is_empty() { "no objects".to_string() } else { format!("{} empty objects", objects.len()) };
+            return Err(format!("stored probe returned {returned}, but step {first} stored a message"));
+        }
+    }
+    let with_secret: BTreeSet<&str> = links.iter().map(String::as_str).filter(|url| has_link_secret(url)).collect();
+    if with_secret.len() < stored.password_expiring {
+        return Err(format!(
+            "links probe returned {} distinct link URLs with a secret in the fragment, expected at least {}, one for each password-expiring message sent so far",
+            with_secret.len(),
+            stored.password_expiring
+        ));
+    }
+
     match scan(&objects, &links).first() {
         Some(finding) => Err(finding.to_string()),
         None => Ok(()),
@@ -336,5 +380,145 @@ mod tests {
     fn unsupported_verdict_skips_file() {
         let verdict = run_edited("cake_aead", |verdict| verdict.result = UNSUPPORTED.into());
         assert!(matches!(&verdict, Verdict::Skip(reason) if reason.contains("cake_aead")), "{verdict:?}");
+    }
+
+    /// The reference implementation with its probe responses changed, and optionally
+    /// without the `probes` capability.
+    struct EditedProbes {
+        inner: InProcess,
+        claims_probes: bool,
+        edit_stored: fn(&mut Vec<StoredObject>),
+        edit_links: fn(&mut Vec<String>),
+    }
+
+    impl EditedProbes {
+        fn new() -> EditedProbes {
+            EditedProbes { inner: InProcess::new(), claims_probes: true, edit_stored: |_| {}, edit_links: |_| {} }
+        }
+    }
+
+    impl Implementation for EditedProbes {
+        fn name(&self) -> String {
+            "reference with edited probes".into()
+        }
+
+        fn capabilities(&mut self) -> Result<BTreeSet<Capability>, SutError> {
+            let mut claimed = self.inner.capabilities()?;
+            if !self.claims_probes {
+                claimed.remove(&Capability::Probes);
+            }
+            Ok(claimed)
+        }
+
+        fn reset(&mut self, world: &World) -> Result<(), SutError> {
+            self.inner.reset(world)
+        }
+
+        fn apply(&mut self, op: &Operation) -> Result<Observation, SutError> {
+            self.inner.apply(op)
+        }
+
+        fn stored_objects(&mut self) -> Result<Vec<StoredObject>, SutError> {
+            let mut objects = self.inner.stored_objects()?;
+            (self.edit_stored)(&mut objects);
+            Ok(objects)
+        }
+
+        fn delivered_links(&mut self) -> Result<Vec<String>, SutError> {
+            let mut links = self.inner.delivered_links()?;
+            (self.edit_links)(&mut links);
+            Ok(links)
+        }
+
+        fn crypto_case(&mut self, construction: &str, case: &serde_json::Value) -> Result<CryptoVerdict, SutError> {
+            self.inner.crypto_case(construction, case)
+        }
+    }
+
+    /// A scenario that sends password-expiring mail and lets its link expire.
+    const LINK_MAIL: &str = "link_expires_after_one_day";
+    /// A scenario of tenancy and device steps only.
+    const NO_MAIL: &str = "policy_is_set_once";
+
+    fn scenario(name: &str) -> ScenarioVector {
+        let found = crate::record::scenario_vectors().into_iter().find(|(_, vector)| vector.name == name);
+        found.unwrap_or_else(|| panic!("the catalog has no scenario {name}")).1
+    }
+
+    fn run_probed(implementation: &mut EditedProbes, name: &str) -> Verdict {
+        let claimed = implementation.capabilities().expect("the reference claims its capabilities");
+        run_scenario(implementation, &scenario(name), &claimed)
+    }
+
+    /// Returns the index of the first step of `name` that stores a message.
+    fn first_stored_step(name: &str) -> usize {
+        let vector = scenario(name);
+        let step = vector.steps.iter().find(|step| stored_message_mode(&step.expected).is_some());
+        step.unwrap_or_else(|| panic!("{name} stores no message")).index
+    }
+
+    #[test]
+    fn honest_probes_pass() {
+        assert_eq!(run_probed(&mut EditedProbes::new(), LINK_MAIL), Verdict::Pass);
+    }
+
+    #[test]
+    fn empty_stored_list_fails_after_mail() {
+        let mut implementation = EditedProbes { edit_stored: |objects| objects.clear(), ..EditedProbes::new() };
+        let reason = failure_reason(run_probed(&mut implementation, LINK_MAIL));
+        let first = first_stored_step(LINK_MAIL);
+        assert!(reason.starts_with(&format!("step {first} (")), "{reason}");
+        assert!(reason.contains(&format!("stored probe returned no objects, but step {first} stored a message")), "{reason}");
+    }
+
+    #[test]
+    fn empty_objects_fail_after_mail() {
+        let mut implementation = EditedProbes {
+            edit_stored: |objects| objects.iter_mut().for_each(|object| object.bytes.clear()),
+            ..EditedProbes::new()
+        };
+        let reason = failure_reason(run_probed(&mut implementation, LINK_MAIL));
+        assert!(reason.contains("empty objects, but step"), "{reason}");
+    }
+
+    #[test]
+    fn empty_stored_list_passes_without_mail() {
+        let mut implementation = EditedProbes { edit_stored: |objects| objects.clear(), ..EditedProbes::new() };
+        assert_eq!(run_probed(&mut implementation, NO_MAIL), Verdict::Pass);
+    }
+
+    #[test]
+    fn empty_links_list_fails_after_link_mail() {
+        let mut implementation = EditedProbes { edit_links: |links| links.clear(), ..EditedProbes::new() };
+        let reason = failure_reason(run_probed(&mut implementation, LINK_MAIL));
+        assert!(reason.contains("links probe returned 0 distinct link URLs"), "{reason}");
+        assert!(reason.contains("expected at least 1, one for each password-expiring message"), "{reason}");
+    }
+
+    #[test]
+    fn links_without_secret_fail() {
+        let mut implementation = EditedProbes {
+            edit_links: |links| {
+                for url in links.iter_mut() {
+                    url.truncate(url.find('#').expect("a delivered link has a fragment"));
+                }
+            },
+            ..EditedProbes::new()
+        };
+        let reason = failure_reason(run_probed(&mut implementation, LINK_MAIL));
+        assert!(reason.contains("links probe returned 0 distinct link URLs with a secret"), "{reason}");
+    }
+
+    #[test]
+    fn no_probes_skips_mail_scenario() {
+        let mut implementation = EditedProbes { claims_probes: false, ..EditedProbes::new() };
+        let verdict = run_probed(&mut implementation, LINK_MAIL);
+        assert_eq!(verdict, Verdict::Skip("needs capability probes".into()));
+    }
+
+    #[test]
+    fn no_probes_runs_scenario_without_mail() {
+        let mut implementation = EditedProbes { claims_probes: false, ..EditedProbes::new() };
+        assert_eq!(run_probed(&mut implementation, NO_MAIL), Verdict::Pass);
     }
 }
