@@ -281,19 +281,14 @@ fn run_mutants(args: MutantsArgs) -> Result<ExitCode, String> {
     if let Some(error) = set.errors.first() {
         return Err(format!("unreadable vectors ({} files): {error}", set.errors.len()));
     }
-    let scores = mailspec_conformance::mutants::score(&set);
-    let survivors = scores.iter().filter(|score| !score.killed()).count();
+    let report = mailspec_conformance::mutants::score(&set);
 
     if json {
-        println!("{}", serde_json::to_string(&scores).map_err(|e| format!("cannot encode the scores: {e}"))?);
+        println!("{}", serde_json::to_string(&report).map_err(|e| format!("cannot encode the scores: {e}"))?);
     } else {
-        for score in &scores {
-            let verdict = if score.killed() { format!("killed by {}", score.killed_by.join(", ")) } else { "SURVIVED".into() };
-            println!("{:<34} {verdict}", score.mutant);
-        }
-        println!("\n{} of {} mutants killed", scores.len() - survivors, scores.len());
+        println!("{}", report.human());
     }
-    Ok(if survivors == 0 { ExitCode::SUCCESS } else { ExitCode::from(EXIT_FAILED) })
+    Ok(if report.passed() { ExitCode::SUCCESS } else { ExitCode::from(EXIT_FAILED) })
 }
 
 fn run_adapter(args: AdapterArgs) -> Result<ExitCode, String> {

@@ -46,9 +46,10 @@ fn reference_passes_through_the_adapter_protocol() {
 #[test]
 fn every_fault_is_killed_by_some_vector() {
     let set = VectorSet::load(&vectors_dir()).expect("vectors load");
-    let scores = mailspec_conformance::mutants::score(&set);
-    assert!(scores.len() >= 15, "only {} faults", scores.len());
-    let survivors: Vec<_> = scores.iter().filter(|s| !s.killed()).map(|s| s.mutant.clone()).collect();
+    let report = mailspec_conformance::mutants::score(&set);
+    assert!(report.broken.is_empty(), "vectors the reference fails: {:?}", report.broken);
+    assert!(report.mutants.len() >= 15, "only {} faults", report.mutants.len());
+    let survivors: Vec<_> = report.mutants.iter().filter(|s| !s.killed()).map(|s| s.mutant.clone()).collect();
     assert!(survivors.is_empty(), "faults no vector kills: {survivors:?}");
 }
 
@@ -97,4 +98,31 @@ fn conform_usage_errors_exit_two() {
         let stderr = String::from_utf8_lossy(&output.stderr);
         assert!(stderr.lines().any(|line| line.starts_with("error:") && line.contains(fragment)), "{args:?}: {stderr}");
     }
+}
+
+#[test]
+fn mutants_cli_reports_broken_vector() {
+    let dir = std::env::temp_dir().join(format!("mailspec-mutants-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(dir.join("scenarios")).expect("dir");
+    let good = std::fs::read_to_string(vectors_dir().join("scenarios/policy_is_set_once.json")).expect("vector");
+    std::fs::write(dir.join("scenarios/policy_is_set_once.json"), &good).expect("write");
+    // The reference rejects the last step, so a vector expecting `done` there is broken.
+    let last = good.rfind(r#""rejected": "policy_immutable""#).expect("the last step is a rejection");
+    let broken = format!("{}{}{}", &good[..last], r#""ok": {"outcome": "done"}"#, &good[last + r#""rejected": "policy_immutable""#.len()..]);
+    std::fs::write(dir.join("scenarios/policy_can_change.json"), broken.replacen("policy_is_set_once", "policy_can_change", 1)).expect("write");
+    let dir_text = dir.to_str().expect("utf-8 path");
+
+    let human = mailspec(&["mutants", "--vectors", dir_text]);
+    let text = String::from_utf8_lossy(&human.stdout);
+    assert_eq!(human.status.code(), Some(1), "{text}");
+    assert!(text.contains("BROKEN scenarios/policy_can_change: fails against the reference implementation"), "{text}");
+    assert!(text.lines().any(|line| line.starts_with("mutable_policy") && line.ends_with("killed by scenarios/policy_is_set_once")), "{text}");
+
+    let json = mailspec(&["mutants", "--vectors", dir_text, "--format", "json"]);
+    let report: serde_json::Value = serde_json::from_slice(&json.stdout).expect("JSON report");
+    assert_eq!(report["broken"][0]["name"], "scenarios/policy_can_change", "{report}");
+    let kills: Vec<&serde_json::Value> = report["mutants"].as_array().expect("mutants array").iter().flat_map(|m| m["killed_by"].as_array().expect("killed_by array")).collect();
+    assert!(kills.iter().all(|name| *name == "scenarios/policy_is_set_once"), "{report}");
+    let _ = std::fs::remove_dir_all(&dir);
 }

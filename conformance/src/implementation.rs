@@ -36,6 +36,21 @@ impl Capability {
         Capability::Crypto,
     ];
 
+    /// Returns the capability's name as the protocol and the vectors spell it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Capability::Tenancy => "tenancy",
+            Capability::Devices => "devices",
+            Capability::BackupKeys => "backup_keys",
+            Capability::Escrow => "escrow",
+            Capability::Mail => "mail",
+            Capability::Links => "links",
+            Capability::Calendar => "calendar",
+            Capability::Probes => "probes",
+            Capability::Crypto => "crypto",
+        }
+    }
+
     /// Returns the capability an operation needs.
     pub fn of(op: &Operation) -> Capability {
         match op {
@@ -65,7 +80,8 @@ impl Capability {
     }
 }
 
-/// Returns the capabilities a sequence of operations needs, sorted.
+/// Returns the capabilities a sequence of operations needs, sorted. A scenario can
+/// need `probes` as well (see `vectors::scenario::required_capabilities`).
 pub fn required(ops: impl IntoIterator<Item = impl std::borrow::Borrow<Operation>>) -> BTreeSet<Capability> {
     ops.into_iter().map(|op| Capability::of(op.borrow())).collect()
 }
@@ -113,7 +129,8 @@ pub trait Implementation {
     /// Returns every object the service stores, byte for byte.
     fn stored_objects(&mut self) -> Result<Vec<StoredObject>, SutError>;
 
-    /// Returns every password-expiring link URL delivered to a recipient.
+    /// Returns every password-expiring link URL delivered to a recipient since the last
+    /// reset, expired ones included.
     fn delivered_links(&mut self) -> Result<Vec<String>, SutError>;
 
     /// Checks one known-answer case of a crypto construction: returns whether the
@@ -129,4 +146,17 @@ pub struct CryptoVerdict {
     /// Outputs the implementation computed, by field name, as lowercase hex.
     #[serde(default)]
     pub outputs: std::collections::BTreeMap<String, String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn capability_name_matches_serde() {
+        for capability in Capability::ALL {
+            let serialized = serde_json::to_value(capability).expect("a capability serializes");
+            assert_eq!(serialized, serde_json::Value::String(capability.name().into()), "{capability:?}");
+        }
+    }
 }

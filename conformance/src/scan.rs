@@ -44,6 +44,11 @@ pub fn scan(objects: &[StoredObject], links: &[String]) -> Vec<Finding> {
     findings
 }
 
+/// Returns true when the URL's fragment is long enough for the scan to search for it.
+pub fn has_link_secret(url: &str) -> bool {
+    link_secret_forms(url).is_some()
+}
+
 /// Returns the forms a link secret may be stored in: the fragment text and, when it
 /// decodes as unpadded base64url, the raw bytes. Secrets shorter than 16 bytes are
 /// ignored, since shorter strings match by chance.
@@ -101,5 +106,14 @@ mod tests {
     fn clean_objects_give_no_finding() {
         let url = format!("https://mail.example/l/abc#{}", Base64UrlUnpadded::encode_string(&[9u8; 32]));
         assert!(scan(&[object("ct", &[0u8; 4096])], &[url]).is_empty());
+    }
+
+    #[test]
+    fn link_secret_needs_long_fragment() {
+        let secret = Base64UrlUnpadded::encode_string(&[5u8; 32]);
+        assert!(has_link_secret(&format!("https://mail.example/l/abc#{secret}")));
+        assert!(has_link_secret("https://mail.example/l/abc#0123456789abcdef"));
+        assert!(!has_link_secret("https://mail.example/l/abc#0123456789abcde"));
+        assert!(!has_link_secret("https://mail.example/l/abc"));
     }
 }
