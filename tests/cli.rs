@@ -1,6 +1,8 @@
 //! The command line: exit codes, one-line usage errors, JSON output and trace files.
 
+use std::path::PathBuf;
 use std::process::{Command, Output};
+use std::time::{Duration, Instant};
 
 fn mailspec(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_mailspec")).args(args).output().expect("the binary runs")
@@ -101,5 +103,57 @@ fn violation_exits_one_and_writes_the_trace() {
         serde_json::from_slice(&std::fs::read(&path).expect("trace written")).expect("trace is JSON");
     assert_eq!(trace.property, "revoked_device_reads_no_later_mail");
     assert_eq!(trace.steps.len(), 4);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Returns an empty directory under the system temp directory, unique to this test.
+fn empty_dir(test: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("mailspec-cli-{test}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("create temp dir");
+    dir
+}
+
+/// Shell lines that reply to the handshake with the request's id and claim the
+/// capabilities of the T7 vectors. The lines appended to it handle later requests.
+const HANDSHAKE: &str = r#"read hello
+id=${hello#*\"id\":}; id=${id%%,*}
+printf '%s\n' "{\"type\":\"hello\",\"id\":$id,\"protocol\":1,\"implementation\":\"scripted\",\"capabilities\":[\"tenancy\",\"devices\",\"mail\"]}"
+"#;
+
+/// True when no process has this pid, or only a zombie that no longer runs.
+#[cfg(target_os = "linux")]
+fn process_gone(pid: u32) -> bool {
+    let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else { return true };
+    let state = stat.rsplit_once(')').and_then(|(_, rest)| rest.split_whitespace().next());
+    state == Some("Z") || state == Some("X")
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn hung_adapter_leaves_no_background_child() {
+    let dir = empty_dir("hung-adapter");
+    let pids = dir.join("pids");
+    let command = format!("sleep 300 > /dev/null & echo $! >> {}\n{HANDSHAKE}sleep 300", pids.display());
+    let vectors = repo().join("vectors");
+    let output = mailspec(&["conform", "--vectors", vectors.to_str().expect("utf-8 path"), "--sut-cmd", &command, "--filter", "T7", "--timeout", "1"]);
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    assert!(String::from_utf8_lossy(&output.stdout).contains("did not answer within 1 s"));
+
+    let recorded = std::fs::read_to_string(&pids).expect("the adapter wrote its pids");
+    let pids: Vec<u32> = recorded.lines().map(|line| line.parse().expect("a pid")).collect();
+    assert!(pids.len() >= 2, "expected an adapter per vector, got {pids:?}");
+    // The command has exited, so every kill has been sent. Delivery can take a moment.
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while Instant::now() < deadline && !pids.iter().all(|pid| process_gone(*pid)) {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    for pid in pids {
+        assert!(process_gone(pid), "background child {pid} outlived `mailspec conform`");
+    }
     let _ = std::fs::remove_dir_all(&dir);
 }
