@@ -231,6 +231,11 @@ fn run_explore(args: ExploreArgs) -> Result<ExitCode, String> {
         .find(|s| s.scope == args.scope)
         .cloned()
         .ok_or_else(|| format!("unknown scope '{}': expected one of {}", args.scope, names.join(", ")))?;
+
+    // stateright's `serve` panics when it cannot bind, so bind once here to report a
+    // busy port as a usage error. NOTE: another process can still take the port
+    // between this probe and the explorer's own bind, and then `serve` panics.
+    drop(std::net::TcpListener::bind(address).map_err(|e| format!("cannot serve the explorer on {address}: {e}; choose another port with --addr"))?);
     eprintln!("serving the explorer for scope {} on http://{address}", args.scope);
     model.checker().serve(address);
     Ok(ExitCode::SUCCESS)

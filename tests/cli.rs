@@ -1,7 +1,8 @@
 //! The command line: exit codes, one-line usage errors, JSON output and trace files.
 
+use std::io::Read;
 use std::path::PathBuf;
-use std::process::{Command, Output};
+use std::process::{Child, Command, ExitStatus, Output, Stdio};
 use std::time::{Duration, Instant};
 
 fn mailspec(args: &[&str]) -> Output {
@@ -52,6 +53,44 @@ fn unwritable_trace_path_is_a_usage_error() {
 fn explorer_serves_on_loopback_only() {
     assert_usage_error(&["explore", "--addr", "0.0.0.0:3000"], &["'0.0.0.0:3000'", "loopback"]);
     assert_usage_error(&["explore", "--addr", "localhost"], &["'localhost'", "IP:PORT"]);
+}
+
+#[test]
+fn explorer_on_busy_port_is_usage_error() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind a loopback port");
+    let address = listener.local_addr().expect("local address").to_string();
+
+    let mut child = Command::new(env!("CARGO_BIN_EXE_mailspec"))
+        .args(["explore", "--addr", &address])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the binary runs");
+    let status = wait_at_most(&mut child, Duration::from_secs(60));
+    let mut text = String::new();
+    child.stderr.take().expect("piped stderr").read_to_string(&mut text).expect("stderr is UTF-8");
+
+    assert_eq!(status.and_then(|s| s.code()), Some(2), "{text}");
+    assert!(!text.contains("panicked"), "{text}");
+    let error_lines: Vec<&str> = text.lines().filter(|line| line.starts_with("error:")).collect();
+    assert_eq!(error_lines.len(), 1, "{text}");
+    assert!(error_lines[0].contains(&address), "{}", error_lines[0]);
+    assert!(error_lines[0].contains("--addr"), "{}", error_lines[0]);
+}
+
+/// Waits for the child to exit and returns its status. After `limit` it kills the
+/// child and returns None.
+fn wait_at_most(child: &mut Child, limit: Duration) -> Option<ExitStatus> {
+    let deadline = Instant::now() + limit;
+    while Instant::now() < deadline {
+        if let Some(status) = child.try_wait().expect("wait for the child") {
+            return Some(status);
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    None
 }
 
 #[test]
