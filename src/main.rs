@@ -73,7 +73,7 @@ struct ConformArgs {
     #[arg(long, default_value = "human")]
     format: String,
     /// Seconds the adapter may take to answer one request.
-    #[arg(long, default_value = "10", value_name = "SECONDS")]
+    #[arg(long, default_value = "10", value_name = "SECONDS", allow_negative_numbers = true)]
     timeout: String,
 }
 
@@ -89,8 +89,8 @@ struct CheckArgs {
     /// Configuration: small (CI, seconds), default (under a minute), large (minutes).
     #[arg(long, default_value = "default", value_name = "NAME")]
     config: String,
-    /// Worker threads for the search; a whole number of at least 1.
-    #[arg(long, default_value = "1", value_name = "N")]
+    /// Worker threads for the search, a whole number from 1 to 1024.
+    #[arg(long, default_value = "1", value_name = "N", allow_negative_numbers = true)]
     threads: String,
     /// Search order: bfs (shortest traces) or dfs (less memory).
     #[arg(long, default_value = "bfs")]
@@ -159,10 +159,14 @@ fn default_threads() -> usize {
     std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)
 }
 
+/// Maximum of `check --threads`. Threads beyond the number of cores only add
+/// contention, so the bound mainly catches typing errors such as an extra digit.
+const MAX_THREADS: usize = 1024;
+
 fn parse_threads(text: &str) -> Result<usize, String> {
     match text.parse::<usize>() {
-        Ok(n) if n >= 1 => Ok(n),
-        _ => Err(format!("invalid thread count '{text}': expected a whole number of at least 1")),
+        Ok(n) if (1..=MAX_THREADS).contains(&n) => Ok(n),
+        _ => Err(format!("invalid --threads '{text}': expected a whole number from 1 to {MAX_THREADS}")),
     }
 }
 
@@ -248,7 +252,7 @@ fn run_conform(args: ConformArgs) -> Result<ExitCode, String> {
     let format: ReportFormat = args.format.parse()?;
     let timeout = match args.timeout.parse::<u64>() {
         Ok(seconds) if seconds >= 1 => std::time::Duration::from_secs(seconds),
-        _ => return Err(format!("invalid timeout '{}': expected a whole number of seconds, at least 1", args.timeout)),
+        _ => return Err(format!("invalid --timeout '{}': expected a whole number of seconds, at least 1", args.timeout)),
     };
     let sut = match (args.sut_cmd, args.sut.as_str()) {
         (Some(command), _) => Sut::Command { command, timeout },

@@ -31,8 +31,16 @@ fn unknown_configuration_is_a_usage_error() {
 
 #[test]
 fn bad_thread_counts_are_usage_errors() {
-    assert_usage_error(&["check", "--threads", "0"], &["'0'", "at least 1"]);
-    assert_usage_error(&["check", "--threads", "many"], &["'many'", "whole number"]);
+    for count in ["0", "-1", "1025", "many", "1.5"] {
+        assert_usage_error(&["check", "--threads", count], &["--threads", &format!("'{count}'"), "whole number from 1 to 1024"]);
+    }
+}
+
+#[test]
+fn negative_numbers_are_one_line_errors() {
+    assert_usage_error(&["simulate", "--steps", "-5"], &["--steps", "'-5'", "at least 1"]);
+    assert_usage_error(&["simulate", "--seed", "-3"], &["--seed", "'-3'", "whole number from 0"]);
+    assert_usage_error(&["conform", "--timeout", "-1"], &["--timeout", "'-1'", "at least 1"]);
 }
 
 #[test]
