@@ -172,6 +172,33 @@ id=${hello#*\"id\":}; id=${id%%,*}
 printf '%s\n' "{\"type\":\"hello\",\"id\":$id,\"protocol\":1,\"implementation\":\"scripted\",\"capabilities\":[\"tenancy\",\"devices\",\"mail\"]}"
 "#;
 
+#[test]
+fn junit_with_control_characters_parses() {
+    let command = format!(
+        "{HANDSHAKE}{}",
+        r#"while read request; do
+id=${request#*\"id\":}; id=${id%%,*}
+printf '%s\n' "{\"type\":\"error\",\"id\":$id,\"code\":\"internal\",\"message\":\"\\u001b[31mred\\u0000\"}"
+done"#
+    );
+    let vectors = repo().join("vectors");
+    let output = mailspec(&["conform", "--vectors", vectors.to_str().expect("utf-8 path"), "--sut-cmd", &command, "--filter", "T7", "--format", "junit"]);
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    let junit = String::from_utf8(output.stdout).expect("JUnit is UTF-8");
+    assert!(junit.contains(r"\u{001b}[31mred\u{0000}"), "{junit}");
+
+    // Python's XML parser rejects any character XML 1.0 forbids.
+    let mut parser = Command::new("python3")
+        .args(["-c", "import sys, xml.dom.minidom; xml.dom.minidom.parseString(sys.stdin.buffer.read())"])
+        .stdin(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("python3 runs; install Python 3 to run this test");
+    std::io::Write::write_all(&mut parser.stdin.take().expect("piped stdin"), junit.as_bytes()).expect("write to python3");
+    let parsed = parser.wait_with_output().expect("python3 finishes");
+    assert!(parsed.status.success(), "the JUnit report is not well-formed XML: {}", String::from_utf8_lossy(&parsed.stderr));
+}
+
 /// True when no process has this pid, or only a zombie that no longer runs.
 #[cfg(target_os = "linux")]
 fn process_gone(pid: u32) -> bool {
