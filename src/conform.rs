@@ -42,16 +42,24 @@ pub fn implementation(sut: &Sut) -> Result<Box<dyn Implementation>, String> {
     }
 }
 
-/// Runs the suite over `vectors` and returns the report.
-pub fn conform(implementation: &mut dyn Implementation, vectors: &Path, filter: Option<String>) -> Result<SuiteReport, String> {
+/// Loads the vectors of `dir`, or returns a one-line error naming the directory.
+/// A file that cannot be read does not fail the load: the report lists it.
+pub fn load_vectors(dir: &Path) -> Result<VectorSet, String> {
+    if !dir.is_dir() {
+        return Err(format!("unreadable vectors: '{}' is not a directory", dir.display()));
+    }
+    VectorSet::load(dir).map_err(|e| format!("unreadable vectors: {e}"))
+}
+
+/// Runs the suite over the loaded vectors and returns the report.
+pub fn conform(implementation: &mut dyn Implementation, set: &VectorSet, filter: Option<String>) -> SuiteReport {
     let started = Instant::now();
-    let set = VectorSet::load(vectors).map_err(|e| format!("unreadable vectors: {e}"))?;
-    let results = runner::run(implementation, &set, &Selection { filter });
+    let results = runner::run(implementation, set, &Selection { filter });
     let capabilities = implementation
         .capabilities()
         .map(|claimed| claimed.into_iter().map(runner::capability_name).collect())
         .unwrap_or_default();
-    Ok(SuiteReport::new(implementation.name(), capabilities, results, &set.errors, started.elapsed().as_secs_f64()))
+    SuiteReport::new(implementation.name(), capabilities, results, &set.errors, started.elapsed().as_secs_f64())
 }
 
 /// Prints the report in the chosen format.

@@ -259,13 +259,11 @@ fn run_conform(args: ConformArgs) -> Result<ExitCode, String> {
         (None, "reference") => Sut::Reference,
         (None, other) => return Err(format!("invalid implementation '{other}': expected reference, or use --sut-cmd")),
     };
-    if !args.vectors.is_dir() {
-        return Err(format!("unreadable vectors: '{}' is not a directory", args.vectors.display()));
-    }
+    let set = conform::load_vectors(&args.vectors)?;
 
     // 2. Run the suite and report.
     let mut implementation = conform::implementation(&sut)?;
-    let report = conform::conform(implementation.as_mut(), &args.vectors, args.filter)?;
+    let report = conform::conform(implementation.as_mut(), &set, args.filter);
     conform::print(&report, format);
     Ok(ExitCode::from(report.exit_code()))
 }
@@ -329,16 +327,24 @@ fn run_adapter(args: AdapterArgs) -> Result<ExitCode, String> {
 fn run_default() -> Result<ExitCode, String> {
     use mailspec::conform::{self, Sut};
 
-    let options = CheckOptions { config: "default".into(), threads: default_threads(), progress: true, ..CheckOptions::default() };
-    let check = check::run(&options)?;
-    println!("{check}\n");
-
+    // 1. Load the vectors first: a missing or broken ./vectors fails in a moment,
+    // not after the model check.
     let vectors = std::path::Path::new("vectors");
     if !vectors.is_dir() {
         return Err("unreadable vectors: './vectors' is not a directory; run from the repository root".into());
     }
+    let set = conform::load_vectors(vectors)?;
+    if let Some(error) = set.errors.first() {
+        return Err(format!("unreadable vectors ({} files): {error}; run `mailspec record` to regenerate them", set.errors.len()));
+    }
+
+    // 2. Check the model, then run the suite.
+    let options = CheckOptions { config: "default".into(), threads: default_threads(), progress: true, ..CheckOptions::default() };
+    let check = check::run(&options)?;
+    println!("{check}\n");
+
     let mut reference = conform::implementation(&Sut::Reference)?;
-    let suite = conform::conform(reference.as_mut(), vectors, None)?;
+    let suite = conform::conform(reference.as_mut(), &set, None);
     println!("{}\n", suite.human());
 
     let model_verdict = if check.passed() { "PASS" } else { "FAIL" };

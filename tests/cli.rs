@@ -1,7 +1,7 @@
 //! The command line: exit codes, one-line usage errors, JSON output and trace files.
 
 use std::io::Read;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Output, Stdio};
 use std::time::{Duration, Instant};
 
@@ -163,6 +163,45 @@ fn empty_dir(test: &str) -> PathBuf {
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).expect("create temp dir");
     dir
+}
+
+/// Runs the command with no arguments in `dir` and returns its exit code and stderr.
+/// The run must stop before the model check, so one past 60 s is killed and fails.
+fn run_default_in(dir: &Path) -> (Option<i32>, String) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_mailspec"))
+        .current_dir(dir)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the binary runs");
+    let status = wait_at_most(&mut child, Duration::from_secs(60));
+    let mut text = String::new();
+    child.stderr.take().expect("piped stderr").read_to_string(&mut text).expect("stderr is UTF-8");
+    (status.and_then(|s| s.code()), text)
+}
+
+#[test]
+fn default_run_without_vectors_fails_fast() {
+    let dir = empty_dir("no-vectors");
+    let (code, text) = run_default_in(&dir);
+    assert_eq!(code, Some(2), "{text}");
+    assert!(!text.contains("progress:"), "the model check started: {text}");
+    let error_lines: Vec<&str> = text.lines().filter(|line| line.starts_with("error:")).collect();
+    assert_eq!(error_lines.len(), 1, "{text}");
+    assert!(error_lines[0].contains("./vectors"), "{}", error_lines[0]);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn default_run_with_broken_vector_fails_fast() {
+    let dir = empty_dir("broken-vectors");
+    std::fs::create_dir_all(dir.join("vectors/scenarios")).expect("create vectors/scenarios/");
+    std::fs::write(dir.join("vectors/scenarios/broken.json"), "{ not json").expect("write");
+    let (code, text) = run_default_in(&dir);
+    assert_eq!(code, Some(2), "{text}");
+    assert!(!text.contains("progress:"), "the model check started: {text}");
+    assert!(text.lines().any(|line| line.starts_with("error:") && line.contains("broken.json")), "{text}");
+    let _ = std::fs::remove_dir_all(&dir);
 }
 
 /// Shell lines that reply to the handshake with the request's id and claim the
