@@ -4,6 +4,7 @@ use mailspec_conformance::adapter::Adapter;
 use mailspec_conformance::report::SuiteReport;
 use mailspec_conformance::runner::{self, Selection, VectorSet};
 use mailspec_conformance::Implementation;
+use mailspec_model::rule_ids::RULES;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
@@ -39,6 +40,17 @@ pub fn implementation(sut: &Sut) -> Result<Box<dyn Implementation>, String> {
     match sut {
         Sut::Reference => Ok(Box::new(mailspec_conformance::reference::InProcess::new())),
         Sut::Command { command, timeout } => Ok(Box::new(Adapter::new(command, *timeout))),
+    }
+}
+
+/// Checks a `--filter` value: `crypto`, or a rule ID of docs/spec.md in any case.
+/// Returns the value unchanged, or a one-line error naming it.
+pub fn parse_filter(text: &str) -> Result<String, String> {
+    let known = text == "crypto" || RULES.iter().any(|(rule, _)| rule.eq_ignore_ascii_case(text));
+    if known {
+        Ok(text.to_string())
+    } else {
+        Err(format!("unknown rule '{text}' for --filter: expected a rule ID from the table in docs/spec.md, such as T1 or D7, or crypto"))
     }
 }
 

@@ -259,11 +259,12 @@ fn run_conform(args: ConformArgs) -> Result<ExitCode, String> {
         (None, "reference") => Sut::Reference,
         (None, other) => return Err(format!("invalid implementation '{other}': expected reference, or use --sut-cmd")),
     };
+    let filter = args.filter.as_deref().map(conform::parse_filter).transpose()?;
     let set = conform::load_vectors(&args.vectors)?;
 
     // 2. Run the suite and report.
     let mut implementation = conform::implementation(&sut)?;
-    let report = conform::conform(implementation.as_mut(), &set, args.filter);
+    let report = conform::conform(implementation.as_mut(), &set, filter);
     conform::print(&report, format);
     Ok(ExitCode::from(report.exit_code()))
 }

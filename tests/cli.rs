@@ -165,6 +165,21 @@ fn empty_dir(test: &str) -> PathBuf {
     dir
 }
 
+#[test]
+fn unknown_filter_rule_is_usage_error() {
+    let vectors = repo().join("vectors");
+    let vectors = vectors.to_str().expect("utf-8 path");
+    assert_usage_error(&["conform", "--vectors", vectors, "--filter", "X99"], &["'X99'", "--filter", "docs/spec.md"]);
+}
+
+#[test]
+fn filter_accepts_rule_in_any_case() {
+    let vectors = repo().join("vectors");
+    let output = mailspec(&["conform", "--vectors", vectors.to_str().expect("utf-8 path"), "--filter", "d7"]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert!(String::from_utf8_lossy(&output.stdout).contains("0 failed"));
+}
+
 /// Runs the command with no arguments in `dir` and returns its exit code and stderr.
 /// The run must stop before the model check, so one past 60 s is killed and fails.
 fn run_default_in(dir: &Path) -> (Option<i32>, String) {
