@@ -5,7 +5,7 @@ use mailspec_conformance::report::SuiteReport;
 use mailspec_conformance::runner::{self, Selection, VectorSet};
 use mailspec_conformance::Implementation;
 use mailspec_model::rule_ids::RULES;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 /// How the report is printed.
@@ -81,4 +81,13 @@ pub fn print(report: &SuiteReport, format: ReportFormat) {
         ReportFormat::Json => println!("{}", serde_json::to_string(report).unwrap_or_default()),
         ReportFormat::Junit => print!("{}", report.junit()),
     }
+}
+
+/// Returns the `.json` files of `DIR/scenarios` and `DIR/crypto`: the files that
+/// `mailspec record` replaces. A directory that cannot be read contributes none.
+pub fn recorded_files(dir: &Path) -> Vec<PathBuf> {
+    ["scenarios", "crypto"]
+        .into_iter()
+        .flat_map(|sub| mailspec_conformance::vectors::json_files(&dir.join(sub)).unwrap_or_default())
+        .collect()
 }

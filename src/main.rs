@@ -29,6 +29,10 @@ enum Command {
     /// Run the conformance vectors against an implementation.
     Conform(ConformArgs),
     /// Regenerate every vector and the protocol schema from the model and the reference crypto.
+    ///
+    /// The files the recording produces in DIR/scenarios/ and DIR/crypto/ are overwritten.
+    /// Any other .json file in those two directories is deleted and named on stdout, one
+    /// line each. Files of other types are left alone.
     Record(RecordArgs),
     /// Score the vectors against every faulty variant of the reference implementation.
     Mutants(MutantsArgs),
@@ -270,8 +274,14 @@ fn run_conform(args: ConformArgs) -> Result<ExitCode, String> {
 }
 
 fn run_record(args: RecordArgs) -> Result<ExitCode, String> {
-    let written = mailspec_conformance::record::record(&args.vectors)
-        .map_err(|e| format!("cannot write vectors to '{}': {e}", args.vectors.display()))?;
+    let before = mailspec::conform::recorded_files(&args.vectors);
+    let recorded = mailspec_conformance::record::record(&args.vectors);
+
+    // Name every old file the recording deleted, also when it stopped part way.
+    for path in before.iter().filter(|path| !path.exists()) {
+        println!("removed {}: the recording no longer produces it", path.display());
+    }
+    let written = recorded.map_err(|e| format!("cannot write vectors to '{}': {e}", args.vectors.display()))?;
     println!("wrote {} files under {}", written.len(), args.vectors.display());
     Ok(ExitCode::SUCCESS)
 }

@@ -180,6 +180,38 @@ fn filter_accepts_rule_in_any_case() {
     assert!(String::from_utf8_lossy(&output.stdout).contains("0 failed"));
 }
 
+#[test]
+fn record_lists_the_files_it_removes() {
+    let dir = empty_dir("record");
+    std::fs::create_dir_all(dir.join("scenarios")).expect("create scenarios/");
+    std::fs::create_dir_all(dir.join("crypto")).expect("create crypto/");
+    std::fs::write(dir.join("scenarios/retired_scenario.json"), "{}").expect("write");
+    std::fs::write(dir.join("crypto/retired_cases.json"), "{}").expect("write");
+    std::fs::write(dir.join("scenarios/notes.txt"), "kept").expect("write");
+    std::fs::write(dir.join("scenarios/policy_is_set_once.json"), "{}").expect("write");
+
+    let output = mailspec(&["record", "--vectors", dir.to_str().expect("utf-8 path")]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let removed: Vec<&str> = stdout.lines().filter(|line| line.starts_with("removed ")).collect();
+    assert_eq!(removed.len(), 2, "{stdout}");
+    assert!(removed.iter().any(|line| line.contains("retired_scenario.json")), "{stdout}");
+    assert!(removed.iter().any(|line| line.contains("retired_cases.json")), "{stdout}");
+
+    assert!(!dir.join("scenarios/retired_scenario.json").exists());
+    assert!(!dir.join("crypto/retired_cases.json").exists());
+    assert!(dir.join("scenarios/notes.txt").exists(), "record deleted a file that is not JSON");
+    assert!(dir.join("scenarios/policy_is_set_once.json").exists());
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn record_help_mentions_deletion() {
+    let output = mailspec(&["record", "--help"]);
+    let help = String::from_utf8_lossy(&output.stdout);
+    assert!(help.contains("deleted"), "{help}");
+}
+
 /// Runs the command with no arguments in `dir` and returns its exit code and stderr.
 /// The run must stop before the model check, so one past 60 s is killed and fails.
 fn run_default_in(dir: &Path) -> (Option<i32>, String) {
