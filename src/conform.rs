@@ -4,7 +4,8 @@ use mailspec_conformance::adapter::Adapter;
 use mailspec_conformance::report::SuiteReport;
 use mailspec_conformance::runner::{self, Selection, VectorSet};
 use mailspec_conformance::Implementation;
-use std::path::Path;
+use mailspec_model::rule_ids::RULES;
+use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 /// How the report is printed.
@@ -42,16 +43,35 @@ pub fn implementation(sut: &Sut) -> Result<Box<dyn Implementation>, String> {
     }
 }
 
-/// Runs the suite over `vectors` and returns the report.
-pub fn conform(implementation: &mut dyn Implementation, vectors: &Path, filter: Option<String>) -> Result<SuiteReport, String> {
+/// Checks a `--filter` value: `crypto`, or a rule ID of docs/spec.md in any case.
+/// Returns the value unchanged, or a one-line error naming it.
+pub fn parse_filter(text: &str) -> Result<String, String> {
+    let known = text == "crypto" || RULES.iter().any(|(rule, _)| rule.eq_ignore_ascii_case(text));
+    if known {
+        Ok(text.to_string())
+    } else {
+        Err(format!("unknown rule '{text}' for --filter: expected a rule ID from the table in docs/spec.md, such as T1 or D7, or crypto"))
+    }
+}
+
+/// Loads the vectors of `dir`, or returns a one-line error naming the directory.
+/// A file that cannot be read does not fail the load: the report lists it.
+pub fn load_vectors(dir: &Path) -> Result<VectorSet, String> {
+    if !dir.is_dir() {
+        return Err(format!("unreadable vectors: '{}' is not a directory", dir.display()));
+    }
+    VectorSet::load(dir).map_err(|e| format!("unreadable vectors: {e}"))
+}
+
+/// Runs the suite over the loaded vectors and returns the report.
+pub fn conform(implementation: &mut dyn Implementation, set: &VectorSet, filter: Option<String>) -> SuiteReport {
     let started = Instant::now();
-    let set = VectorSet::load(vectors).map_err(|e| format!("unreadable vectors: {e}"))?;
-    let results = runner::run(implementation, &set, &Selection { filter });
+    let results = runner::run(implementation, set, &Selection { filter });
     let capabilities = implementation
         .capabilities()
         .map(|claimed| claimed.into_iter().map(runner::capability_name).collect())
         .unwrap_or_default();
-    Ok(SuiteReport::new(implementation.name(), capabilities, results, &set.errors, started.elapsed().as_secs_f64()))
+    SuiteReport::new(implementation.name(), capabilities, results, &set.errors, started.elapsed().as_secs_f64())
 }
 
 /// Prints the report in the chosen format.
@@ -61,4 +81,13 @@ pub fn print(report: &SuiteReport, format: ReportFormat) {
         ReportFormat::Json => println!("{}", serde_json::to_string(report).unwrap_or_default()),
         ReportFormat::Junit => print!("{}", report.junit()),
     }
+}
+
+/// Returns the `.json` files of `DIR/scenarios` and `DIR/crypto`: the files that
+/// `mailspec record` replaces. A directory that cannot be read contributes none.
+pub fn recorded_files(dir: &Path) -> Vec<PathBuf> {
+    ["scenarios", "crypto"]
+        .into_iter()
+        .flat_map(|sub| mailspec_conformance::vectors::json_files(&dir.join(sub)).unwrap_or_default())
+        .collect()
 }

@@ -29,6 +29,10 @@ enum Command {
     /// Run the conformance vectors against an implementation.
     Conform(ConformArgs),
     /// Regenerate every vector and the protocol schema from the model and the reference crypto.
+    ///
+    /// The files the recording produces in DIR/scenarios/ and DIR/crypto/ are overwritten.
+    /// Any other .json file in those two directories is deleted and named on stdout, one
+    /// line each. Files of other types are left alone.
     Record(RecordArgs),
     /// Score the vectors against every faulty variant of the reference implementation.
     Mutants(MutantsArgs),
@@ -73,7 +77,7 @@ struct ConformArgs {
     #[arg(long, default_value = "human")]
     format: String,
     /// Seconds the adapter may take to answer one request.
-    #[arg(long, default_value = "10", value_name = "SECONDS")]
+    #[arg(long, default_value = "10", value_name = "SECONDS", allow_negative_numbers = true)]
     timeout: String,
 }
 
@@ -89,8 +93,8 @@ struct CheckArgs {
     /// Configuration: small (CI, seconds), default (under a minute), large (minutes).
     #[arg(long, default_value = "default", value_name = "NAME")]
     config: String,
-    /// Worker threads for the search; a whole number of at least 1.
-    #[arg(long, default_value = "1", value_name = "N")]
+    /// Worker threads for the search, a whole number from 1 to 1024.
+    #[arg(long, default_value = "1", value_name = "N", allow_negative_numbers = true)]
     threads: String,
     /// Search order: bfs (shortest traces) or dfs (less memory).
     #[arg(long, default_value = "bfs")]
@@ -159,10 +163,14 @@ fn default_threads() -> usize {
     std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)
 }
 
+/// Maximum of `check --threads`. Threads beyond the number of cores only add
+/// contention, so the bound mainly catches typing errors such as an extra digit.
+const MAX_THREADS: usize = 1024;
+
 fn parse_threads(text: &str) -> Result<usize, String> {
     match text.parse::<usize>() {
-        Ok(n) if n >= 1 => Ok(n),
-        _ => Err(format!("invalid thread count '{text}': expected a whole number of at least 1")),
+        Ok(n) if (1..=MAX_THREADS).contains(&n) => Ok(n),
+        _ => Err(format!("invalid --threads '{text}': expected a whole number from 1 to {MAX_THREADS}")),
     }
 }
 
@@ -231,6 +239,11 @@ fn run_explore(args: ExploreArgs) -> Result<ExitCode, String> {
         .find(|s| s.scope == args.scope)
         .cloned()
         .ok_or_else(|| format!("unknown scope '{}': expected one of {}", args.scope, names.join(", ")))?;
+
+    // stateright's `serve` panics when it cannot bind, so bind once here to report a
+    // busy port as a usage error. NOTE: another process can still take the port
+    // between this probe and the explorer's own bind, and then `serve` panics.
+    drop(std::net::TcpListener::bind(address).map_err(|e| format!("cannot serve the explorer on {address}: {e}; choose another port with --addr"))?);
     eprintln!("serving the explorer for scope {} on http://{address}", args.scope);
     model.checker().serve(address);
     Ok(ExitCode::SUCCESS)
@@ -243,27 +256,32 @@ fn run_conform(args: ConformArgs) -> Result<ExitCode, String> {
     let format: ReportFormat = args.format.parse()?;
     let timeout = match args.timeout.parse::<u64>() {
         Ok(seconds) if seconds >= 1 => std::time::Duration::from_secs(seconds),
-        _ => return Err(format!("invalid timeout '{}': expected a whole number of seconds, at least 1", args.timeout)),
+        _ => return Err(format!("invalid --timeout '{}': expected a whole number of seconds, at least 1", args.timeout)),
     };
     let sut = match (args.sut_cmd, args.sut.as_str()) {
         (Some(command), _) => Sut::Command { command, timeout },
         (None, "reference") => Sut::Reference,
         (None, other) => return Err(format!("invalid implementation '{other}': expected reference, or use --sut-cmd")),
     };
-    if !args.vectors.is_dir() {
-        return Err(format!("unreadable vectors: '{}' is not a directory", args.vectors.display()));
-    }
+    let filter = args.filter.as_deref().map(conform::parse_filter).transpose()?;
+    let set = conform::load_vectors(&args.vectors)?;
 
     // 2. Run the suite and report.
     let mut implementation = conform::implementation(&sut)?;
-    let report = conform::conform(implementation.as_mut(), &args.vectors, args.filter)?;
+    let report = conform::conform(implementation.as_mut(), &set, filter);
     conform::print(&report, format);
     Ok(ExitCode::from(report.exit_code()))
 }
 
 fn run_record(args: RecordArgs) -> Result<ExitCode, String> {
-    let written = mailspec_conformance::record::record(&args.vectors)
-        .map_err(|e| format!("cannot write vectors to '{}': {e}", args.vectors.display()))?;
+    let before = mailspec::conform::recorded_files(&args.vectors);
+    let recorded = mailspec_conformance::record::record(&args.vectors);
+
+    // Name every old file the recording deleted, also when it stopped part way.
+    for path in before.iter().filter(|path| !path.exists()) {
+        println!("removed {}: the recording no longer produces it", path.display());
+    }
+    let written = recorded.map_err(|e| format!("cannot write vectors to '{}': {e}", args.vectors.display()))?;
     println!("wrote {} files under {}", written.len(), args.vectors.display());
     Ok(ExitCode::SUCCESS)
 }
@@ -315,16 +333,24 @@ fn run_adapter(args: AdapterArgs) -> Result<ExitCode, String> {
 fn run_default() -> Result<ExitCode, String> {
     use mailspec::conform::{self, Sut};
 
-    let options = CheckOptions { config: "default".into(), threads: default_threads(), progress: true, ..CheckOptions::default() };
-    let check = check::run(&options)?;
-    println!("{check}\n");
-
+    // 1. Load the vectors first: a missing or broken ./vectors fails in a moment,
+    // not after the model check.
     let vectors = std::path::Path::new("vectors");
     if !vectors.is_dir() {
         return Err("unreadable vectors: './vectors' is not a directory; run from the repository root".into());
     }
+    let set = conform::load_vectors(vectors)?;
+    if let Some(error) = set.errors.first() {
+        return Err(format!("unreadable vectors ({} files): {error}; run `mailspec record` to regenerate them", set.errors.len()));
+    }
+
+    // 2. Check the model, then run the suite.
+    let options = CheckOptions { config: "default".into(), threads: default_threads(), progress: true, ..CheckOptions::default() };
+    let check = check::run(&options)?;
+    println!("{check}\n");
+
     let mut reference = conform::implementation(&Sut::Reference)?;
-    let suite = conform::conform(reference.as_mut(), vectors, None)?;
+    let suite = conform::conform(reference.as_mut(), &set, None);
     println!("{}\n", suite.human());
 
     let model_verdict = if check.passed() { "PASS" } else { "FAIL" };

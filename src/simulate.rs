@@ -14,10 +14,10 @@ const EXIT_DIVERGED: u8 = 1;
 #[derive(clap::Args)]
 pub struct SimulateArgs {
     /// Seed of the run, a whole number; without it a random seed is drawn and printed.
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", allow_negative_numbers = true)]
     seed: Option<String>,
     /// Operations to run through the model and the reference implementation.
-    #[arg(long, default_value = "1000", value_name = "N")]
+    #[arg(long, default_value = "1000", value_name = "N", allow_negative_numbers = true)]
     steps: String,
     /// Injected faults: none, default (delayed and shuffled delivery, some crashes) or heavy.
     #[arg(long, default_value = "default", value_name = "LEVEL")]
@@ -33,12 +33,12 @@ pub fn run(args: SimulateArgs) -> Result<ExitCode, String> {
     let seed = match args.seed.as_deref() {
         Some(text) => text
             .parse::<u64>()
-            .map_err(|_| format!("invalid seed '{text}': expected a whole number from 0 to {}", u64::MAX))?,
+            .map_err(|_| format!("invalid --seed '{text}': expected a whole number from 0 to {}", u64::MAX))?,
         None => random_seed(),
     };
     let steps = match args.steps.parse::<u64>() {
         Ok(steps) if steps >= 1 => steps,
-        _ => return Err(format!("invalid step count '{}': expected a whole number of at least 1", args.steps)),
+        _ => return Err(format!("invalid --steps '{}': expected a whole number of at least 1", args.steps)),
     };
     let faults: FaultLevel = args.faults.parse()?;
     let json = match args.format.as_str() {

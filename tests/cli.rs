@@ -1,6 +1,9 @@
 //! The command line: exit codes, one-line usage errors, JSON output and trace files.
 
-use std::process::{Command, Output};
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitStatus, Output, Stdio};
+use std::time::{Duration, Instant};
 
 fn mailspec(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_mailspec")).args(args).output().expect("the binary runs")
@@ -28,8 +31,16 @@ fn unknown_configuration_is_a_usage_error() {
 
 #[test]
 fn bad_thread_counts_are_usage_errors() {
-    assert_usage_error(&["check", "--threads", "0"], &["'0'", "at least 1"]);
-    assert_usage_error(&["check", "--threads", "many"], &["'many'", "whole number"]);
+    for count in ["0", "-1", "1025", "many", "1.5"] {
+        assert_usage_error(&["check", "--threads", count], &["--threads", &format!("'{count}'"), "whole number from 1 to 1024"]);
+    }
+}
+
+#[test]
+fn negative_numbers_are_one_line_errors() {
+    assert_usage_error(&["simulate", "--steps", "-5"], &["--steps", "'-5'", "at least 1"]);
+    assert_usage_error(&["simulate", "--seed", "-3"], &["--seed", "'-3'", "whole number from 0"]);
+    assert_usage_error(&["conform", "--timeout", "-1"], &["--timeout", "'-1'", "at least 1"]);
 }
 
 #[test]
@@ -50,6 +61,44 @@ fn unwritable_trace_path_is_a_usage_error() {
 fn explorer_serves_on_loopback_only() {
     assert_usage_error(&["explore", "--addr", "0.0.0.0:3000"], &["'0.0.0.0:3000'", "loopback"]);
     assert_usage_error(&["explore", "--addr", "localhost"], &["'localhost'", "IP:PORT"]);
+}
+
+#[test]
+fn explorer_on_busy_port_is_usage_error() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind a loopback port");
+    let address = listener.local_addr().expect("local address").to_string();
+
+    let mut child = Command::new(env!("CARGO_BIN_EXE_mailspec"))
+        .args(["explore", "--addr", &address])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the binary runs");
+    let status = wait_at_most(&mut child, Duration::from_secs(60));
+    let mut text = String::new();
+    child.stderr.take().expect("piped stderr").read_to_string(&mut text).expect("stderr is UTF-8");
+
+    assert_eq!(status.and_then(|s| s.code()), Some(2), "{text}");
+    assert!(!text.contains("panicked"), "{text}");
+    let error_lines: Vec<&str> = text.lines().filter(|line| line.starts_with("error:")).collect();
+    assert_eq!(error_lines.len(), 1, "{text}");
+    assert!(error_lines[0].contains(&address), "{}", error_lines[0]);
+    assert!(error_lines[0].contains("--addr"), "{}", error_lines[0]);
+}
+
+/// Waits for the child to exit and returns its status. After `limit` it kills the
+/// child and returns None.
+fn wait_at_most(child: &mut Child, limit: Duration) -> Option<ExitStatus> {
+    let deadline = Instant::now() + limit;
+    while Instant::now() < deadline {
+        if let Some(status) = child.try_wait().expect("wait for the child") {
+            return Some(status);
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    None
 }
 
 #[test]
@@ -101,5 +150,170 @@ fn violation_exits_one_and_writes_the_trace() {
         serde_json::from_slice(&std::fs::read(&path).expect("trace written")).expect("trace is JSON");
     assert_eq!(trace.property, "revoked_device_reads_no_later_mail");
     assert_eq!(trace.steps.len(), 4);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Returns an empty directory under the system temp directory, unique to this test.
+fn empty_dir(test: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("mailspec-cli-{test}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("create temp dir");
+    dir
+}
+
+#[test]
+fn unknown_filter_rule_is_usage_error() {
+    let vectors = repo().join("vectors");
+    let vectors = vectors.to_str().expect("utf-8 path");
+    assert_usage_error(&["conform", "--vectors", vectors, "--filter", "X99"], &["'X99'", "--filter", "docs/spec.md"]);
+}
+
+#[test]
+fn filter_accepts_rule_in_any_case() {
+    let vectors = repo().join("vectors");
+    let output = mailspec(&["conform", "--vectors", vectors.to_str().expect("utf-8 path"), "--filter", "d7"]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert!(String::from_utf8_lossy(&output.stdout).contains("0 failed"));
+}
+
+#[test]
+fn record_lists_the_files_it_removes() {
+    let dir = empty_dir("record");
+    std::fs::create_dir_all(dir.join("scenarios")).expect("create scenarios/");
+    std::fs::create_dir_all(dir.join("crypto")).expect("create crypto/");
+    std::fs::write(dir.join("scenarios/retired_scenario.json"), "{}").expect("write");
+    std::fs::write(dir.join("crypto/retired_cases.json"), "{}").expect("write");
+    std::fs::write(dir.join("scenarios/notes.txt"), "kept").expect("write");
+    std::fs::write(dir.join("scenarios/policy_is_set_once.json"), "{}").expect("write");
+
+    let output = mailspec(&["record", "--vectors", dir.to_str().expect("utf-8 path")]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let removed: Vec<&str> = stdout.lines().filter(|line| line.starts_with("removed ")).collect();
+    assert_eq!(removed.len(), 2, "{stdout}");
+    assert!(removed.iter().any(|line| line.contains("retired_scenario.json")), "{stdout}");
+    assert!(removed.iter().any(|line| line.contains("retired_cases.json")), "{stdout}");
+
+    assert!(!dir.join("scenarios/retired_scenario.json").exists());
+    assert!(!dir.join("crypto/retired_cases.json").exists());
+    assert!(dir.join("scenarios/notes.txt").exists(), "record deleted a file that is not JSON");
+    assert!(dir.join("scenarios/policy_is_set_once.json").exists());
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn record_help_mentions_deletion() {
+    let output = mailspec(&["record", "--help"]);
+    let help = String::from_utf8_lossy(&output.stdout);
+    assert!(help.contains("deleted"), "{help}");
+}
+
+/// Runs the command with no arguments in `dir` and returns its exit code and stderr.
+/// The run must stop before the model check, so one past 60 s is killed and fails.
+fn run_default_in(dir: &Path) -> (Option<i32>, String) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_mailspec"))
+        .current_dir(dir)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the binary runs");
+    let status = wait_at_most(&mut child, Duration::from_secs(60));
+    let mut text = String::new();
+    child.stderr.take().expect("piped stderr").read_to_string(&mut text).expect("stderr is UTF-8");
+    (status.and_then(|s| s.code()), text)
+}
+
+#[test]
+fn default_run_without_vectors_fails_fast() {
+    let dir = empty_dir("no-vectors");
+    let (code, text) = run_default_in(&dir);
+    assert_eq!(code, Some(2), "{text}");
+    assert!(!text.contains("progress:"), "the model check started: {text}");
+    let error_lines: Vec<&str> = text.lines().filter(|line| line.starts_with("error:")).collect();
+    assert_eq!(error_lines.len(), 1, "{text}");
+    assert!(error_lines[0].contains("./vectors"), "{}", error_lines[0]);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn default_run_with_broken_vector_fails_fast() {
+    let dir = empty_dir("broken-vectors");
+    std::fs::create_dir_all(dir.join("vectors/scenarios")).expect("create vectors/scenarios/");
+    std::fs::write(dir.join("vectors/scenarios/broken.json"), "{ not json").expect("write");
+    let (code, text) = run_default_in(&dir);
+    assert_eq!(code, Some(2), "{text}");
+    assert!(!text.contains("progress:"), "the model check started: {text}");
+    assert!(text.lines().any(|line| line.starts_with("error:") && line.contains("broken.json")), "{text}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Shell lines that reply to the handshake with the request's id and claim the
+/// capabilities of the T7 vectors. The lines appended to it handle later requests.
+const HANDSHAKE: &str = r#"read hello
+id=${hello#*\"id\":}; id=${id%%,*}
+printf '%s\n' "{\"type\":\"hello\",\"id\":$id,\"protocol\":1,\"implementation\":\"scripted\",\"capabilities\":[\"tenancy\",\"devices\",\"mail\"]}"
+"#;
+
+#[test]
+fn junit_with_control_characters_parses() {
+    let command = format!(
+        "{HANDSHAKE}{}",
+        r#"while read request; do
+id=${request#*\"id\":}; id=${id%%,*}
+printf '%s\n' "{\"type\":\"error\",\"id\":$id,\"code\":\"internal\",\"message\":\"\\u001b[31mred\\u0000\"}"
+done"#
+    );
+    let vectors = repo().join("vectors");
+    let output = mailspec(&["conform", "--vectors", vectors.to_str().expect("utf-8 path"), "--sut-cmd", &command, "--filter", "T7", "--format", "junit"]);
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    let junit = String::from_utf8(output.stdout).expect("JUnit is UTF-8");
+    assert!(junit.contains(r"\u{001b}[31mred\u{0000}"), "{junit}");
+
+    // Python's XML parser rejects any character XML 1.0 forbids.
+    let mut parser = Command::new("python3")
+        .args(["-c", "import sys, xml.dom.minidom; xml.dom.minidom.parseString(sys.stdin.buffer.read())"])
+        .stdin(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("python3 runs; install Python 3 to run this test");
+    std::io::Write::write_all(&mut parser.stdin.take().expect("piped stdin"), junit.as_bytes()).expect("write to python3");
+    let parsed = parser.wait_with_output().expect("python3 finishes");
+    assert!(parsed.status.success(), "the JUnit report is not well-formed XML: {}", String::from_utf8_lossy(&parsed.stderr));
+}
+
+/// True when no process has this pid, or only a zombie that no longer runs.
+#[cfg(target_os = "linux")]
+fn process_gone(pid: u32) -> bool {
+    let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else { return true };
+    let state = stat.rsplit_once(')').and_then(|(_, rest)| rest.split_whitespace().next());
+    state == Some("Z") || state == Some("X")
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn hung_adapter_leaves_no_background_child() {
+    let dir = empty_dir("hung-adapter");
+    let pids = dir.join("pids");
+    let command = format!("sleep 300 > /dev/null & echo $! >> {}\n{HANDSHAKE}sleep 300", pids.display());
+    let vectors = repo().join("vectors");
+    let output = mailspec(&["conform", "--vectors", vectors.to_str().expect("utf-8 path"), "--sut-cmd", &command, "--filter", "T7", "--timeout", "1"]);
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    assert!(String::from_utf8_lossy(&output.stdout).contains("did not answer within 1 s"));
+
+    let recorded = std::fs::read_to_string(&pids).expect("the adapter wrote its pids");
+    let pids: Vec<u32> = recorded.lines().map(|line| line.parse().expect("a pid")).collect();
+    assert!(pids.len() >= 2, "expected an adapter per vector, got {pids:?}");
+    // The command has exited, so every kill has been sent. Delivery can take a moment.
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while Instant::now() < deadline && !pids.iter().all(|pid| process_gone(*pid)) {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    for pid in pids {
+        assert!(process_gone(pid), "background child {pid} outlived `mailspec conform`");
+    }
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -3,13 +3,18 @@
 //! Each request waits at most the step timeout for its response. A child that exits,
 //! hangs or writes something that is not the protocol is killed, and the next
 //! request starts a fresh child, so one broken vector never stops the run.
+//!
+//! On Unix the adapter command runs in a process group of its own, and killing the
+//! child kills that whole group: the shell and every process the command started.
+//! That happens on a timeout, a crash or a protocol error, at the reset that begins
+//! each scenario vector, and when the `Adapter` is dropped.
 
 use crate::implementation::{Capability, CryptoVerdict, Implementation, StoredObject, SutError};
 use crate::protocol::{Request, Response, PROTOCOL_VERSION};
 use mailspec_model::{Observation, Operation, World};
 use std::collections::BTreeSet;
 use std::io::{BufRead, BufReader, Write};
-use std::process::{Child, ChildStdin, Command, Stdio};
+use std::process::{Child, ChildStdin, Command, ExitStatus, Stdio};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
 use std::time::Duration;
 
@@ -27,13 +32,53 @@ struct Running {
     process: Child,
     stdin: ChildStdin,
     lines: Receiver<std::io::Result<String>>,
+    /// The exit status, once `stop` has reaped the child.
+    status: Option<ExitStatus>,
+}
+
+impl Running {
+    /// Kills the child's process group, then reaps the child and returns its exit
+    /// status. The kill comes first, so the group is always signalled while its
+    /// leader still exists and its id cannot have been reused.
+    fn stop(&mut self) -> std::io::Result<ExitStatus> {
+        if let Some(status) = self.status {
+            return Ok(status);
+        }
+        kill_process_group(&mut self.process);
+        let status = self.process.wait()?;
+        self.status = Some(status);
+        Ok(status)
+    }
 }
 
 impl Drop for Running {
     fn drop(&mut self) {
-        let _ = self.process.kill();
-        let _ = self.process.wait();
+        let _ = self.stop();
     }
+}
+
+/// Sends SIGKILL to every process in the child's process group. The child leads that
+/// group, because `spawn` starts it with `process_group(0)`.
+///
+/// NOTE: a process that the adapter moved into another group or session (`setsid`,
+/// `setpgid`) is out of reach and outlives the adapter.
+#[cfg(unix)]
+fn kill_process_group(process: &mut Child) {
+    let Ok(group) = libc::pid_t::try_from(process.id()) else {
+        let _ = process.kill();
+        return;
+    };
+    // SAFETY: kill(2) takes no pointers. A negative pid addresses the process group
+    // with that id.
+    let result = unsafe { libc::kill(-group, libc::SIGKILL) };
+    if result != 0 {
+        let _ = process.kill();
+    }
+}
+
+#[cfg(not(unix))]
+fn kill_process_group(process: &mut Child) {
+    let _ = process.kill();
 }
 
 impl Adapter {
@@ -42,12 +87,14 @@ impl Adapter {
     }
 
     fn spawn(&mut self) -> Result<(), SutError> {
-        let mut process = Command::new("sh")
-            .arg("-c")
-            .arg(&self.command)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
+        let mut command = Command::new("sh");
+        command.arg("-c").arg(&self.command).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::inherit());
+        #[cfg(unix)]
+        {
+            use std::os::unix::process::CommandExt;
+            command.process_group(0);
+        }
+        let mut process = command
             .spawn()
             .map_err(|e| SutError::Spawn { detail: format!("'{}': {e}", self.command) })?;
         let stdin = process.stdin.take().ok_or_else(|| SutError::Spawn { detail: "no stdin".into() })?;
@@ -60,7 +107,7 @@ impl Adapter {
                 }
             }
         });
-        self.child = Some(Running { process, stdin, lines });
+        self.child = Some(Running { process, stdin, lines, status: None });
         self.handshake()
     }
 
@@ -99,9 +146,8 @@ impl Adapter {
         let line = serde_json::to_string(&request).map_err(|e| SutError::Protocol { detail: e.to_string() })?;
         let written = writeln!(child.stdin, "{line}").and_then(|_| child.stdin.flush());
         if let Err(e) = written {
-            let status = child.process.try_wait().ok().flatten();
-            let detail = status.map(|s| format!("exited with {s}")).unwrap_or_else(|| format!("stdin closed: {e}"));
-            return Err(self.fail(SutError::Crashed { detail }));
+            let status = child.stop().map(|s| s.to_string()).unwrap_or_else(|error| error.to_string());
+            return Err(self.fail(SutError::Crashed { detail: format!("stdin closed ({e}), {status}") }));
         }
 
         let received = match child.lines.recv_timeout(timeout) {
@@ -109,7 +155,7 @@ impl Adapter {
             Ok(Err(e)) => return Err(self.fail(SutError::Crashed { detail: format!("stdout failed: {e}") })),
             Err(RecvTimeoutError::Timeout) => return Err(self.fail(SutError::Timeout { seconds: timeout.as_secs() })),
             Err(RecvTimeoutError::Disconnected) => {
-                let status = child.process.wait().map(|s| s.to_string()).unwrap_or_else(|e| e.to_string());
+                let status = child.stop().map(|s| s.to_string()).unwrap_or_else(|error| error.to_string());
                 return Err(self.fail(SutError::Crashed { detail: format!("{status} before sending a response") }));
             }
         };

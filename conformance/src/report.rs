@@ -126,8 +126,35 @@ impl SuiteReport {
     }
 }
 
+/// Escapes text for an XML 1.0 attribute value or element content.
+///
+/// XML 1.0 forbids most C0 controls, U+FFFE and U+FFFF even as character references,
+/// so each of them is written as the visible text `\u{XXXX}` instead. Tab, line feed
+/// and carriage return become character references, because a parser would turn them
+/// into spaces inside an attribute value.
 fn xml(text: &str) -> String {
-    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\t' | '\n' | '\r' => {
+                let _ = write!(out, "&#{};", u32::from(c));
+            }
+            c if is_xml_char(c) => out.push(c),
+            c => {
+                let _ = write!(out, "\\u{{{:04x}}}", u32::from(c));
+            }
+        }
+    }
+    out
+}
+
+/// True for the characters of the `Char` production of XML 1.0 (fifth edition).
+fn is_xml_char(c: char) -> bool {
+    matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{d7ff}' | '\u{e000}'..='\u{fffd}' | '\u{10000}'..)
 }
 
 fn coverage(results: &[VectorResult]) -> Vec<RuleCoverage> {
@@ -148,4 +175,34 @@ fn coverage(results: &[VectorResult]) -> Vec<RuleCoverage> {
             RuleCoverage { rule: rule.to_string(), status: status.text().to_string(), vectors, passed }
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn report_failing_with(reason: &str) -> SuiteReport {
+        let result = VectorResult { name: "scenarios/example".into(), rules: vec!["T1".into()], verdict: Verdict::Fail(reason.into()), seconds: 0.0 };
+        SuiteReport::new("adapter \u{7}".into(), Vec::new(), vec![result], &[], 0.0)
+    }
+
+    #[test]
+    fn junit_contains_only_xml_characters() {
+        let junit = report_failing_with("got \u{1b}[31mred\u{1b}[0m and \u{0} and \u{ffff}").junit();
+        let forbidden: Vec<char> = junit.chars().filter(|c| !is_xml_char(*c)).collect();
+        assert!(forbidden.is_empty(), "forbidden characters {forbidden:?} in {junit}");
+    }
+
+    #[test]
+    fn junit_shows_control_characters_as_escapes() {
+        let junit = report_failing_with("got \u{1b}[31mred and \u{0}").junit();
+        assert!(junit.contains(r#"message="got \u{001b}[31mred and \u{0000}""#), "{junit}");
+        assert!(junit.contains(r#"name="mailspec conformance: adapter \u{0007}""#), "{junit}");
+    }
+
+    #[test]
+    fn junit_keeps_whitespace_and_markup_escaped() {
+        let junit = report_failing_with("line one\nline two\t<tag> & \"quoted\"\r").junit();
+        assert!(junit.contains(r#"message="line one&#10;line two&#9;&lt;tag&gt; &amp; &quot;quoted&quot;&#13;""#), "{junit}");
+    }
 }
