@@ -380,7 +380,9 @@ mod tests {
                 recorded.file.construction,
                 recorded.file.number_of_tests
             );
-            assert!(text.len() <= 128 * 1024, "{} is {} bytes", recorded.file.construction, text.len());
+            // Two cake_aead cases span a whole 16 KiB chunk, hex-encoded, which needs more room.
+            let limit = if recorded.file.construction == "cake_aead" { 160 * 1024 } else { 128 * 1024 };
+            assert!(text.len() <= limit, "{} is {} bytes", recorded.file.construction, text.len());
         }
     }
 

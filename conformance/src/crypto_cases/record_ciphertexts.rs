@@ -16,8 +16,6 @@ pub(crate) fn cake_aead() -> RecordedFile {
     let key = random32(&mut rng);
 
     recorder.group("Single-chunk ciphertexts sealed by the reference");
-    // NOTE: plaintexts stay below one 16384-byte chunk to keep the file small, so removing or
-    // reordering whole chunks is tested only by the unit tests in simulator/src/crypto/cake.rs.
     for (len, flags) in [
         (0, &["EmptyPlaintext"][..]),
         (1, &["Normal"]),
@@ -139,6 +137,23 @@ pub(crate) fn cake_aead() -> RecordedFile {
     );
     recorder.invalid("header only, 56 bytes", "ShortCiphertext", "Truncated", inputs(&key, &ciphertext[..56]));
     recorder.invalid("empty ciphertext", "ShortCiphertext", "Truncated", inputs(&key, b""));
+
+    recorder.group("Ciphertexts of two chunks");
+    let plaintext = random_bytes(&mut rng, cake::CHUNK_LEN + 1);
+    let ciphertext = cake::seal(&Secret32::from_bytes(key), &plaintext, &mut rng).unwrap();
+    recorder.valid(
+        "a full chunk and a 1-byte final chunk",
+        &["MultiChunk"],
+        inputs(&key, &ciphertext),
+        Fields::new().hex("plaintext", &plaintext),
+    );
+    let one_sealed_chunk = cake::HEADER_LEN + cake::CHUNK_LEN + cake::TAG_LEN;
+    recorder.invalid(
+        "final chunk removed, so a full chunk comes last",
+        "DroppedFinalChunk",
+        "Malformed",
+        inputs(&key, &ciphertext[..one_sealed_chunk]),
+    );
     recorder.finish()
 }
 
