@@ -78,7 +78,7 @@ pub(super) fn open_and_hash(
     (Ok(out), hash)
 }
 
-/// Decrypts every chunk of `body` into `out`, which has the plaintext's length; returns `false` at the first wrong tag.
+/// Decrypts every chunk of `body` into `out`, which has the plaintext's length, and returns `false` at a wrong tag.
 fn decrypt_chunks(cipher: &Aes256Gcm, layout: &ChunkLayout, body: &[u8], out: &mut [u8]) -> bool {
     let (full_sealed, last_sealed) = body.split_at(layout.full_chunks * SEALED_CHUNK_LEN);
     let (full_out, last_out) = out.split_at_mut(layout.full_chunks * CHUNK_LEN);
@@ -165,6 +165,35 @@ mod tests {
             assert!(parallel.is_err(), "byte {position}");
             assert_eq!(parallel, open(&key(), &altered, "test"), "byte {position}");
             assert_eq!(hash, ciphertext_hash(&altered), "byte {position}");
+        }
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(48))]
+
+        /// Any cut or any flipped bit gives the parallel open the sequential open's result and hash.
+        #[test]
+        fn parallel_open_agrees_on_damaged_input(
+            extra in 0..3 * CHUNK_LEN,
+            position in proptest::prelude::any::<proptest::sample::Index>(),
+            bit in 0..8u8,
+            cut in proptest::prelude::any::<bool>(),
+        ) {
+            let sealed = seal_sequential(&key(), &[0x5E; NONCE_LEN], &plaintext(PARALLEL_MIN_LEN + extra));
+            let index = position.index(sealed.len());
+            let damaged = if cut {
+                sealed[..index].to_vec()
+            } else {
+                let mut flipped = sealed.clone();
+                flipped[index] ^= 1 << bit;
+                flipped
+            };
+
+            let (parallel, hash) = open_and_hash(&key(), &damaged, "test");
+
+            proptest::prop_assert!(parallel.is_err());
+            proptest::prop_assert_eq!(parallel, open(&key(), &damaged, "test"));
+            proptest::prop_assert_eq!(hash, ciphertext_hash(&damaged));
         }
     }
 
