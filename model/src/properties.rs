@@ -507,15 +507,21 @@ fn e2ee_to_a_user_sent(_: &MailModel, state: &State) -> bool {
     messages(state).any(|m| m.mode == Mode::E2ee && matches!(m.to, Recipient::User(_)))
 }
 
+/// Checks the recipient copy's protection itself, not the flag that the sealing rule sets.
 fn waiting_mail_is_sealed_at_first_device(_: &MailModel, state: &State) -> bool {
     messages(state).filter(|m| m.mode == Mode::AwaitingKeys).all(|m| match m.to {
-        Recipient::User(user) => state.user(user).epoch.is_none() || m.reencrypted,
+        Recipient::User(user) => {
+            state.user(user).epoch.is_none() || sealed_epoch(m.recipient_copy.protection, user).is_some()
+        }
         _ => true,
     })
 }
 
 fn waiting_mail_sealed(_: &MailModel, state: &State) -> bool {
-    messages(state).any(|m| m.reencrypted)
+    messages(state).any(|m| {
+        let Recipient::User(user) = m.to else { return false };
+        m.mode == Mode::AwaitingKeys && sealed_epoch(m.recipient_copy.protection, user).is_some()
+    })
 }
 
 fn sender_keeps_encrypted_sent_copy(_: &MailModel, state: &State) -> bool {
