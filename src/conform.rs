@@ -77,9 +77,9 @@ pub fn conform(implementation: &mut dyn Implementation, set: &VectorSet, filter:
 /// Prints the report in the chosen format.
 pub fn print(report: &SuiteReport, format: ReportFormat) {
     match format {
-        ReportFormat::Human => println!("{}", report.human()),
-        ReportFormat::Json => println!("{}", serde_json::to_string(report).unwrap_or_default()),
-        ReportFormat::Junit => print!("{}", report.junit()),
+        ReportFormat::Human => crate::output::emit(report.human()),
+        ReportFormat::Json => crate::output::emit(serde_json::to_string(report).unwrap_or_default()),
+        ReportFormat::Junit => crate::output::emit(report.junit().trim_end_matches('\n')),
     }
 }
 

@@ -2,5 +2,6 @@
 
 pub mod check;
 pub mod conform;
+pub mod output;
 
 pub use mailspec_model as model;

@@ -6,6 +6,7 @@ use mailspec::model::ModelMutant;
 use std::io::Write;
 use std::process::ExitCode;
 
+use mailspec::output;
 mod simulate;
 
 /// Exit code for a completed run in which something failed.
@@ -102,7 +103,7 @@ struct CheckArgs {
     /// Output: human (table on stdout) or json (one object on stdout).
     #[arg(long, default_value = "human")]
     format: String,
-    /// Also write the violation trace as JSON to this file.
+    /// Also write the first violation's trace as JSON to this file. Without a violation, no file is left.
     #[arg(long, value_name = "FILE")]
     trace_out: Option<std::path::PathBuf>,
     /// Switch on one model mutant, to see the checker catch it.
@@ -209,13 +210,23 @@ fn run_check(args: CheckArgs) -> Result<ExitCode, String> {
 
     // 3. Report, and write the trace.
     if json {
-        println!("{}", serde_json::to_string(&report).map_err(|e| format!("cannot encode the report: {e}"))?);
+        output::emit(serde_json::to_string(&report).map_err(|e| format!("cannot encode the report: {e}"))?);
     } else {
-        println!("{report}");
+        output::emit(&report);
     }
     if let (Some(mut file), Some(path)) = (trace_file, args.trace_out.as_ref()) {
-        let trace = serde_json::to_string_pretty(&report.first_violation()).unwrap_or_default();
-        file.write_all(trace.as_bytes()).map_err(|e| format!("cannot write trace file '{}': {e}", path.display()))?;
+        match report.first_violation() {
+            Some(violation) => {
+                let trace = serde_json::to_string_pretty(violation).unwrap_or_default();
+                file.write_all(trace.as_bytes()).map_err(|e| format!("cannot write trace file '{}': {e}", path.display()))?;
+            }
+            None => {
+                // The file was created early to catch an unwritable path; no trace means no file.
+                drop(file);
+                let _ = std::fs::remove_file(path);
+                eprintln!("no violation, so no trace was written to '{}'", path.display());
+            }
+        }
     }
     Ok(if report.passed() { ExitCode::SUCCESS } else { ExitCode::from(EXIT_FAILED) })
 }
@@ -259,6 +270,9 @@ fn run_conform(args: ConformArgs) -> Result<ExitCode, String> {
         _ => return Err(format!("invalid --timeout '{}': expected a whole number of seconds, at least 1", args.timeout)),
     };
     let sut = match (args.sut_cmd, args.sut.as_str()) {
+        (Some(command), _) if command.trim().is_empty() => {
+            return Err("invalid --sut-cmd '': expected the command line that starts your adapter".into());
+        }
         (Some(command), _) => Sut::Command { command, timeout },
         (None, "reference") => Sut::Reference,
         (None, other) => return Err(format!("invalid implementation '{other}': expected reference, or use --sut-cmd")),
@@ -279,10 +293,10 @@ fn run_record(args: RecordArgs) -> Result<ExitCode, String> {
 
     // Name every old file the recording deleted, also when it stopped part way.
     for path in before.iter().filter(|path| !path.exists()) {
-        println!("removed {}: the recording no longer produces it", path.display());
+        output::emit(format_args!("removed {}: the recording no longer produces it", path.display()));
     }
     let written = recorded.map_err(|e| format!("cannot write vectors to '{}': {e}", args.vectors.display()))?;
-    println!("wrote {} files under {}", written.len(), args.vectors.display());
+    output::emit(format_args!("wrote {} files under {}", written.len(), args.vectors.display()));
     Ok(ExitCode::SUCCESS)
 }
 
@@ -302,9 +316,9 @@ fn run_mutants(args: MutantsArgs) -> Result<ExitCode, String> {
     let report = mailspec_conformance::mutants::score(&set);
 
     if json {
-        println!("{}", serde_json::to_string(&report).map_err(|e| format!("cannot encode the scores: {e}"))?);
+        output::emit(serde_json::to_string(&report).map_err(|e| format!("cannot encode the scores: {e}"))?);
     } else {
-        println!("{}", report.human());
+        output::emit(report.human());
     }
     Ok(if report.passed() { ExitCode::SUCCESS } else { ExitCode::from(EXIT_FAILED) })
 }
@@ -347,25 +361,25 @@ fn run_default() -> Result<ExitCode, String> {
     // 2. Check the model, then run the suite.
     let options = CheckOptions { config: "default".into(), threads: default_threads(), progress: true, ..CheckOptions::default() };
     let check = check::run(&options)?;
-    println!("{check}\n");
+    output::emit(format_args!("{check}\n"));
 
     let mut reference = conform::implementation(&Sut::Reference)?;
     let suite = conform::conform(reference.as_mut(), &set, None);
-    println!("{}\n", suite.human());
+    output::emit(format_args!("{}\n", suite.human()));
 
     let model_verdict = if check.passed() { "PASS" } else { "FAIL" };
     let suite_verdict = if suite.all_passed() { "PASS" } else { "FAIL" };
-    println!("summary:");
-    println!(
+    output::emit("summary:");
+    output::emit(format_args!(
         "  model check (default): {model_verdict}, {} unique states, {} safety properties and {} witnesses, {:.1} s",
         check.unique_states,
         check.properties.len() / 2,
         check.properties.len() / 2,
         check.seconds
-    );
-    println!(
+    ));
+    output::emit(format_args!(
         "  conformance (reference): {suite_verdict}, {} passed, {} failed, {} skipped, {:.1} s",
         suite.passed, suite.failed, suite.skipped, suite.seconds
-    );
+    ));
     Ok(if check.passed() && suite.all_passed() { ExitCode::SUCCESS } else { ExitCode::from(EXIT_FAILED) })
 }

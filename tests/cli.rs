@@ -317,3 +317,56 @@ fn hung_adapter_leaves_no_background_child() {
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn one_scope_check_leaves_other_witnesses_unjudged() {
+    let output = mailspec(&["check", "--config", "small", "--scope", "calendar", "--format", "json"]);
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).expect("the JSON report parses");
+
+    assert!(output.status.success(), "a passing scope must exit 0: {}", stderr(&output));
+    let properties = report["properties"].as_array().expect("properties");
+    let statuses: Vec<&str> = properties.iter().map(|p| p["status"].as_str().unwrap()).collect();
+    assert!(statuses.contains(&"not_judged"), "{statuses:?}");
+    assert!(!statuses.contains(&"unreached"), "{statuses:?}");
+}
+
+#[test]
+fn one_scope_check_still_fails_on_a_violation() {
+    let output = mailspec(&["check", "--config", "small", "--scope", "calendar", "--mutant", "e2ee_calendar", "--stop-on-violation"]);
+
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    assert!(String::from_utf8_lossy(&output.stdout).contains("VIOLATED"));
+}
+
+#[test]
+fn closed_stdout_ends_quietly() {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_mailspec"))
+        .args(["check", "--config", "small", "--scope", "calendar"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("the binary starts");
+    drop(child.stdout.take());
+
+    let output = child.wait_with_output().expect("the binary finishes");
+    let stderr = stderr(&output);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+}
+
+#[test]
+fn empty_adapter_command_is_a_usage_error() {
+    assert_usage_error(&["conform", "--sut-cmd", "  "], &["--sut-cmd"]);
+}
+
+#[test]
+fn trace_file_is_left_only_for_a_violation() {
+    let path = std::env::temp_dir().join(format!("mailspec-no-trace-{}.json", std::process::id()));
+    let path_text = path.to_str().expect("a UTF-8 temp path");
+
+    let output = mailspec(&["check", "--config", "small", "--scope", "calendar", "--trace-out", path_text]);
+
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(!path.exists(), "{} must not be left behind", path.display());
+    assert!(stderr(&output).contains("no trace was written"), "{}", stderr(&output));
+}

@@ -81,6 +81,37 @@ fn kill_process_group(process: &mut Child) {
     let _ = process.kill();
 }
 
+/// Maximum length of a response line, in bytes. The largest response that the committed
+/// vectors request lists stored objects as base64, two 25 MiB attachments among them.
+pub const MAX_LINE_BYTES: usize = 256 * 1024 * 1024;
+
+/// Reads one line without its `\n` (or `\r\n`), or `None` at the end of the stream.
+///
+/// Returns an `InvalidData` error for a line longer than `max` bytes or not in UTF-8, so an
+/// adapter that writes without a newline cannot make the runner buffer without limit.
+fn read_bounded_line(reader: &mut impl BufRead, max: usize) -> std::io::Result<Option<String>> {
+    let mut line = Vec::new();
+    let limit = u64::try_from(max).unwrap_or(u64::MAX).saturating_add(1);
+    let mut limited = std::io::Read::take(&mut *reader, limit);
+    limited.read_until(b'\n', &mut line)?;
+    if line.is_empty() {
+        return Ok(None);
+    }
+
+    if line.last() == Some(&b'\n') {
+        line.pop();
+        if line.last() == Some(&b'\r') {
+            line.pop();
+        }
+    } else if line.len() > max {
+        let detail = format!("a response line is longer than {max} bytes; expected one JSON object per line");
+        return Err(std::io::Error::new(std::io::ErrorKind::InvalidData, detail));
+    }
+    String::from_utf8(line)
+        .map(Some)
+        .map_err(|_| std::io::Error::new(std::io::ErrorKind::InvalidData, "a response line is not UTF-8"))
+}
+
 impl Adapter {
     pub fn new(command: &str, timeout: Duration) -> Adapter {
         Adapter { command: command.to_string(), timeout, child: None, next_id: 0, name: command.to_string(), capabilities: None }
@@ -101,8 +132,15 @@ impl Adapter {
         let stdout = process.stdout.take().ok_or_else(|| SutError::Spawn { detail: "no stdout".into() })?;
         let (sender, lines) = mpsc::channel();
         std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines() {
-                if sender.send(line).is_err() {
+            let mut reader = BufReader::new(stdout);
+            loop {
+                let line = match read_bounded_line(&mut reader, MAX_LINE_BYTES) {
+                    Ok(Some(line)) => Ok(line),
+                    Ok(None) => break,
+                    Err(error) => Err(error),
+                };
+                let failed = line.is_err();
+                if sender.send(line).is_err() || failed {
                     break;
                 }
             }
@@ -152,6 +190,9 @@ impl Adapter {
 
         let received = match child.lines.recv_timeout(timeout) {
             Ok(Ok(text)) => text,
+            Ok(Err(e)) if e.kind() == std::io::ErrorKind::InvalidData => {
+                return Err(self.fail(SutError::Protocol { detail: e.to_string() }));
+            }
             Ok(Err(e)) => return Err(self.fail(SutError::Crashed { detail: format!("stdout failed: {e}") })),
             Err(RecvTimeoutError::Timeout) => return Err(self.fail(SutError::Timeout { seconds: timeout.as_secs() })),
             Err(RecvTimeoutError::Disconnected) => {
@@ -245,5 +286,58 @@ impl Implementation for Adapter {
             Response::Crypto { verdict, .. } => Ok(verdict),
             other => Err(self.fail(unexpected("crypto", &other))),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::read_bounded_line;
+    use std::io::{BufReader, Cursor};
+
+    fn lines(input: &[u8], max: usize) -> Vec<Result<String, String>> {
+        let mut reader = BufReader::new(Cursor::new(input.to_vec()));
+        let mut out = Vec::new();
+        loop {
+            match read_bounded_line(&mut reader, max) {
+                Ok(Some(line)) => out.push(Ok(line)),
+                Ok(None) => break,
+                Err(error) => {
+                    out.push(Err(error.to_string()));
+                    break;
+                }
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn bounded_lines_strip_line_endings() {
+        let read = lines(b"{\"a\":1}\r\n{}\nlast", 16);
+        assert_eq!(read, vec![Ok("{\"a\":1}".to_string()), Ok("{}".to_string()), Ok("last".to_string())]);
+    }
+
+    #[test]
+    fn line_at_the_limit_is_accepted() {
+        assert_eq!(lines(b"12345678\n", 8), vec![Ok("12345678".to_string())]);
+    }
+
+    #[test]
+    fn overlong_line_is_an_error() {
+        let read = lines(b"123456789\n", 8);
+        assert_eq!(read.len(), 1);
+        let error = read[0].clone().unwrap_err();
+        assert!(error.contains("longer than 8 bytes"), "{error}");
+    }
+
+    #[test]
+    fn endless_line_stops_at_the_limit() {
+        let read = lines(&[b'x'; 100], 10);
+        assert!(read[0].is_err(), "{read:?}");
+    }
+
+    #[test]
+    fn non_utf8_line_is_an_error() {
+        let read = lines(b"\xff\xfe\n", 8);
+        assert_eq!(read, vec![Err("a response line is not UTF-8".to_string())]);
     }
 }

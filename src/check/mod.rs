@@ -85,7 +85,7 @@ pub fn run(options: &CheckOptions) -> Result<CheckReport, String> {
         model.symmetry = !options.no_symmetry;
         results.push(check_scope(model, options));
     }
-    Ok(CheckReport::merge(&options.config, options.mutant, results, started.elapsed()))
+    Ok(CheckReport::merge(&options.config, options.mutant, results, started.elapsed(), options.scope.is_none()))
 }
 
 /// Checks one scope, then searches each violation again for a shortest trace.

@@ -22,6 +22,9 @@ pub enum PropertyStatus {
     Violated,
     Reached,
     Unreached,
+    /// A witness that the selected scopes did not reach, in a run limited with `--scope`.
+    /// Most witnesses belong to one scope, so only a run of every scope judges them.
+    NotJudged,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -90,7 +93,16 @@ pub struct CheckReport {
 }
 
 impl CheckReport {
-    pub fn merge(config: &str, mutant: Option<ModelMutant>, scopes: Vec<ScopeResult>, elapsed: Duration) -> CheckReport {
+    /// Merges the scopes' results. With `every_scope` false (a `--scope` run), an unreached
+    /// witness is `NotJudged` instead of `Unreached`.
+    pub fn merge(
+        config: &str,
+        mutant: Option<ModelMutant>,
+        scopes: Vec<ScopeResult>,
+        elapsed: Duration,
+        every_scope: bool,
+    ) -> CheckReport {
+        let unreached = if every_scope { PropertyStatus::Unreached } else { PropertyStatus::NotJudged };
         let mut properties = Vec::new();
         for property in catalog() {
             let violated_in: Vec<_> = scopes.iter().filter(|s| s.violations.iter().any(|t| t.property == property.name)).map(|s| s.scope).collect();
@@ -106,7 +118,7 @@ impl CheckReport {
                 name: property.witness,
                 kind: PropertyKind::Sometimes,
                 rules: property.rules.to_vec(),
-                status: if reached_in.is_empty() { PropertyStatus::Unreached } else { PropertyStatus::Reached },
+                status: if reached_in.is_empty() { unreached } else { PropertyStatus::Reached },
                 scopes: reached_in,
             });
         }
@@ -123,10 +135,14 @@ impl CheckReport {
         }
     }
 
-    /// True when the search completed, every property holds and every witness was reached.
+    /// Returns true when the search completed, no property was violated and every witness
+    /// was reached (or, in a `--scope` run, was not judged).
     pub fn passed(&self) -> bool {
         self.completed
-            && self.properties.iter().all(|p| matches!(p.status, PropertyStatus::Holds | PropertyStatus::Reached))
+            && self
+                .properties
+                .iter()
+                .all(|p| matches!(p.status, PropertyStatus::Holds | PropertyStatus::Reached | PropertyStatus::NotJudged))
     }
 
     pub fn status_of(&self, name: &str) -> Option<PropertyStatus> {
@@ -164,6 +180,7 @@ impl fmt::Display for CheckReport {
                 PropertyStatus::Violated => format!("VIOLATED in {}", property.scopes.join(", ")),
                 PropertyStatus::Reached => format!("reached in {}", property.scopes.join(", ")),
                 PropertyStatus::Unreached => "NOT REACHED".to_string(),
+                PropertyStatus::NotJudged => "not reached in these scopes (judged when every scope runs)".to_string(),
             };
             writeln!(f, "{:<46} {:<10} {:<14} {status}", property.name, kind, property.rules.join(","))?;
         }

@@ -3,7 +3,7 @@
 use core::fmt;
 
 use rand_core::CryptoRngCore;
-use zeroize::Zeroizing;
+use zeroize::{Zeroize, Zeroizing};
 
 use crate::crypto::cake;
 use crate::crypto::error::CryptoError;
@@ -99,8 +99,9 @@ impl Manifest {
 
     /// Decrypts piece `index` and checks its ciphertext against the hash in the manifest.
     ///
-    /// Hashing and decryption share one pass over the ciphertext. A hash mismatch is reported
-    /// as `PieceHashMismatch` even when decryption also failed, and no plaintext is returned.
+    /// The hash covers the whole ciphertext and is computed alongside decryption. A hash
+    /// mismatch is reported as `PieceHashMismatch` even when decryption also failed, and any
+    /// plaintext already decrypted is zeroized, not returned.
     pub fn open_piece(&self, index: usize, ciphertext: &[u8]) -> Result<Vec<u8>, CryptoError> {
         let entry = self
             .entries
@@ -111,6 +112,9 @@ impl Manifest {
             })?;
         let (result, hash) = cake::open_and_hash(&entry.key, ciphertext, "piece");
         if hash != entry.ciphertext_hash {
+            if let Ok(mut plaintext) = result {
+                plaintext.zeroize();
+            }
             return Err(CryptoError::PieceHashMismatch { index });
         }
         result
