@@ -55,23 +55,31 @@ pub fn parse_filter(text: &str) -> Result<String, String> {
 }
 
 /// Loads the vectors of `dir`, or returns a one-line error naming the directory.
-/// A file that cannot be read does not fail the load: the report lists it.
+/// A file that cannot be read does not fail the load: the report lists it. A directory
+/// without `crypto/` loads, with a notice on stderr that no crypto vector runs.
 pub fn load_vectors(dir: &Path) -> Result<VectorSet, String> {
     if !dir.is_dir() {
         return Err(format!("unreadable vectors: '{}' is not a directory", dir.display()));
     }
-    VectorSet::load(dir).map_err(|e| format!("unreadable vectors: {e}"))
+    let set = VectorSet::load(dir).map_err(|e| format!("unreadable vectors: {e}"))?;
+    let crypto_dir = dir.join("crypto");
+    if !crypto_dir.is_dir() {
+        eprintln!("notice: no crypto vector runs, because '{}' is missing", crypto_dir.display());
+    }
+    Ok(set)
 }
 
 /// Runs the suite over the loaded vectors and returns the report.
 pub fn conform(implementation: &mut dyn Implementation, set: &VectorSet, filter: Option<String>) -> SuiteReport {
     let started = Instant::now();
-    let results = runner::run(implementation, set, &Selection { filter });
+    let selection = Selection { filter };
+    let results = runner::run(implementation, set, &selection);
     let capabilities = implementation
         .capabilities()
         .map(|claimed| claimed.into_iter().map(runner::capability_name).collect())
         .unwrap_or_default();
     SuiteReport::new(implementation.name(), capabilities, results, &set.errors, started.elapsed().as_secs_f64())
+        .with_filter(selection.filter)
 }
 
 /// Prints the report in the chosen format.

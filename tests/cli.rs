@@ -370,3 +370,42 @@ fn trace_file_is_left_only_for_a_violation() {
     assert!(!path.exists(), "{} must not be left behind", path.display());
     assert!(stderr(&output).contains("no trace was written"), "{}", stderr(&output));
 }
+
+#[test]
+fn filter_without_vector_names_filter() {
+    let vectors = repo().join("vectors");
+    let output = mailspec(&["conform", "--vectors", vectors.to_str().expect("utf-8 path"), "--filter", "T8"]);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(1), "{stdout}");
+    assert!(stdout.contains("0 passed, 0 failed, 0 skipped"), "{stdout}");
+    assert!(stdout.contains("nothing ran: no vector covers --filter T8, and rule T8 is out of scope"), "{stdout}");
+    assert!(!stdout.contains("every vector was skipped"), "{stdout}");
+}
+
+#[test]
+fn vectors_without_crypto_run_with_notice() {
+    let dir = empty_dir("no-crypto");
+    std::fs::create_dir_all(dir.join("scenarios")).expect("create scenarios/");
+    std::fs::copy(repo().join("vectors/scenarios/policy_is_set_once.json"), dir.join("scenarios/policy_is_set_once.json")).expect("copy");
+    let output = mailspec(&["conform", "--vectors", dir.to_str().expect("utf-8 path")]);
+    let text = stderr(&output);
+    assert_eq!(output.status.code(), Some(0), "{text}");
+    let notices: Vec<&str> = text.lines().filter(|line| line.starts_with("notice:")).collect();
+    assert_eq!(notices.len(), 1, "{text}");
+    assert!(notices[0].contains("no crypto vector runs"), "{}", notices[0]);
+    assert!(notices[0].contains(&dir.join("crypto").display().to_string()), "{}", notices[0]);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn vectors_without_scenarios_are_usage_error() {
+    let dir = empty_dir("no-scenarios");
+    std::fs::create_dir_all(dir.join("crypto")).expect("create crypto/");
+    std::fs::copy(repo().join("vectors/crypto/link.json"), dir.join("crypto/link.json")).expect("copy");
+    let scenarios = dir.join("scenarios");
+    assert_usage_error(
+        &["conform", "--vectors", dir.to_str().expect("utf-8 path")],
+        &[scenarios.to_str().expect("utf-8 path"), "missing", "scenario vectors", "mailspec record"],
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -126,3 +126,38 @@ fn mutants_cli_reports_broken_vector() {
     assert!(kills.iter().all(|name| *name == "scenarios/policy_is_set_once"), "{report}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn invalid_crypto_vector_is_reported_and_others_run() {
+    let dir = std::env::temp_dir().join(format!("mailspec-invalid-crypto-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(dir.join("scenarios")).expect("dir");
+    std::fs::create_dir_all(dir.join("crypto")).expect("dir");
+    let scenario = std::fs::read_to_string(vectors_dir().join("scenarios/policy_is_set_once.json")).expect("vector");
+    std::fs::write(dir.join("scenarios/policy_is_set_once.json"), scenario).expect("write");
+    let link = std::fs::read_to_string(vectors_dir().join("crypto/link.json")).expect("vector");
+    std::fs::write(dir.join("crypto/link.json"), &link).expect("write");
+    let at_rest = std::fs::read_to_string(vectors_dir().join("crypto/at_rest.json")).expect("vector");
+    let misnamed = at_rest.replacen(r#""construction": "at_rest""#, r#""construction": "at_restx""#, 1);
+    assert_ne!(misnamed, at_rest, "at_rest.json names its construction");
+    std::fs::write(dir.join("crypto/at_rest.json"), misnamed).expect("write");
+
+    // 1. The loader keeps the good files and names the file and field of the other.
+    let set = VectorSet::load(&dir).expect("directory loads");
+    assert_eq!(set.crypto.len(), 1, "link.json still loads");
+    assert_eq!(set.errors.len(), 1, "{:?}", set.errors);
+    let error = &set.errors[0];
+    assert!(error.file.ends_with("at_rest.json"), "{error}");
+    assert_eq!(error.field, "construction", "{error}");
+    assert!(error.problem.contains("\"at_restx\" is not a known construction"), "{error}");
+
+    // 2. The command line runs the others, reports the file as unreadable and exits 2.
+    let output = Command::new(env!("CARGO_BIN_EXE_mailspec")).args(["conform", "--vectors"]).arg(&dir).output().expect("runs");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(2), "{stdout}");
+    assert!(stdout.contains("pass  scenarios/policy_is_set_once"), "{stdout}");
+    assert!(stdout.contains("pass  crypto/link"), "{stdout}");
+    assert!(!stdout.lines().any(|line| line.ends_with("crypto/at_rest") || line.contains("crypto/at_rest: ")), "the invalid file ran: {stdout}");
+    assert!(stdout.lines().any(|line| line.starts_with("UNREADABLE") && line.contains("at_rest.json: construction")), "{stdout}");
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -20,6 +20,9 @@ pub struct SuiteReport {
     pub failed: usize,
     pub skipped: usize,
     pub seconds: f64,
+    /// The `--filter` value of the run: a rule ID or `crypto`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub filter: Option<String>,
 }
 
 /// How many vectors cover one rule, and how they fared.
@@ -44,7 +47,14 @@ impl SuiteReport {
             unreadable: errors.iter().map(|e| e.to_string()).collect(),
             results,
             seconds,
+            filter: None,
         }
+    }
+
+    /// Returns the report with the filter that selected its vectors.
+    pub fn with_filter(mut self, filter: Option<String>) -> SuiteReport {
+        self.filter = filter;
+        self
     }
 
     /// True when nothing failed, nothing was unreadable, and at least one vector ran
@@ -89,10 +99,29 @@ impl SuiteReport {
         if !self.unreadable.is_empty() {
             let _ = write!(out, ", {} unreadable", self.unreadable.len());
         }
-        if self.passed == 0 && self.failed == 0 {
-            let _ = write!(out, "\nnothing ran: every vector was skipped, so the run does not pass");
+        if let Some(reason) = self.nothing_ran() {
+            let _ = write!(out, "\nnothing ran: {reason}, so the run does not pass");
         }
         out
+    }
+
+    /// Returns why no vector passed or failed, or `None` when one did.
+    fn nothing_ran(&self) -> Option<String> {
+        if self.passed > 0 || self.failed > 0 {
+            return None;
+        }
+        if !self.results.is_empty() {
+            return Some("every vector was skipped".into());
+        }
+        let reason = match self.filter.as_deref() {
+            Some("crypto") => "no crypto vector was loaded, so no vector covers --filter crypto".to_string(),
+            Some(rule) => match RULES.iter().find(|(id, _)| id.eq_ignore_ascii_case(rule)) {
+                Some((id, status)) => format!("no vector covers --filter {rule}, and rule {id} is {} in the model", status.text()),
+                None => format!("no vector covers --filter {rule}"),
+            },
+            None => "the vectors directory contains no vectors".to_string(),
+        };
+        Some(reason)
     }
 
     pub fn junit(&self) -> String {

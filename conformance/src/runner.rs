@@ -43,9 +43,20 @@ impl VectorSet {
     /// Loads `DIR/scenarios/*.json` and `DIR/crypto/*.json`. A missing scenarios
     /// directory is an error, a missing crypto directory means no crypto vectors, and a
     /// broken file is recorded while the others still load.
+    ///
+    /// Tests and behaviour-only suites use a directory of scenario vectors alone, so a
+    /// missing crypto directory is not an error. `mailspec conform` prints a notice for it.
     pub fn load(dir: &Path) -> Result<VectorSet, VectorError> {
         let mut set = VectorSet { scenarios: Vec::new(), crypto: Vec::new(), errors: Vec::new() };
-        for path in json_files(&dir.join("scenarios"))? {
+        let scenarios_dir = dir.join("scenarios");
+        if !scenarios_dir.is_dir() {
+            let problem = format!(
+                "missing, expected a directory of scenario vectors (scenarios/*.json). `mailspec record --vectors {}` writes one",
+                dir.display()
+            );
+            return Err(VectorError::new(&scenarios_dir, "(directory)", problem));
+        }
+        for path in json_files(&scenarios_dir)? {
             match ScenarioVector::load(&path) {
                 Ok(vector) => set.scenarios.push((path, vector)),
                 Err(error) => set.errors.push(error),
