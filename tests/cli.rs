@@ -68,17 +68,9 @@ fn explorer_on_busy_port_is_usage_error() {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind a loopback port");
     let address = listener.local_addr().expect("local address").to_string();
 
-    let mut child = Command::new(env!("CARGO_BIN_EXE_mailspec"))
-        .args(["explore", "--addr", &address])
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("the binary runs");
-    let status = wait_at_most(&mut child, Duration::from_secs(60));
-    let mut text = String::new();
-    child.stderr.take().expect("piped stderr").read_to_string(&mut text).expect("stderr is UTF-8");
+    let (code, text) = run_for_at_most_60_s(&["explore", "--addr", &address], Path::new("."));
 
-    assert_eq!(status.and_then(|s| s.code()), Some(2), "{text}");
+    assert_eq!(code, Some(2), "{text}");
     assert!(!text.contains("panicked"), "{text}");
     let error_lines: Vec<&str> = text.lines().filter(|line| line.starts_with("error:")).collect();
     assert_eq!(error_lines.len(), 1, "{text}");
@@ -215,7 +207,14 @@ fn record_help_mentions_deletion() {
 /// Runs the command with no arguments in `dir` and returns its exit code and stderr.
 /// The run must stop before the model check, so one past 60 s is killed and fails.
 fn run_default_in(dir: &Path) -> (Option<i32>, String) {
+    run_for_at_most_60_s(&[], dir)
+}
+
+/// Runs the command with `args` in `dir` and returns its exit code and stderr. A run
+/// past 60 s is killed, and its exit code is `None`.
+fn run_for_at_most_60_s(args: &[&str], dir: &Path) -> (Option<i32>, String) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_mailspec"))
+        .args(args)
         .current_dir(dir)
         .stdout(Stdio::null())
         .stderr(Stdio::piped())

@@ -50,6 +50,8 @@ impl CryptoVectorFile {
     /// Parses a file field by field, checking the format, the version, the construction
     /// (one of `CONSTRUCTIONS`, named like the file), the test count, that case ids are
     /// unique and that every `result` is `valid` or `invalid`.
+    // NOTE: input and output names are not checked against the construction, so an expected
+    // output that no implementation produces fails as the implementation's fault.
     pub fn load(path: &Path) -> Result<CryptoVectorFile, VectorError> {
         let json = super::read_json(path)?;
         let format: String = field(path, &json, "format", "a string")?;

@@ -441,24 +441,21 @@ mod tests {
         assert_eq!(open_hash, expected);
     }
 
+    /// Checks the sequential path (two chunks) and the pool path (`PARALLEL_MIN_LEN`).
     #[test]
     fn open_and_hash_hashes_everything_on_failure() {
-        let mut sealed = seal(&key(), &vec![5u8; 2 * CHUNK_LEN], &mut rng()).unwrap();
-        sealed[HEADER_LEN + 1] ^= 1;
-        let (result, hash) = open_and_hash(&key(), &sealed, "test");
-        assert_eq!(
-            result,
-            Err(CryptoError::DecryptionFailed { object: "test" })
-        );
-        assert_eq!(hash, *blake3::hash(&sealed).as_bytes());
+        for len in [2 * CHUNK_LEN, PARALLEL_MIN_LEN] {
+            let mut sealed = seal(&key(), &vec![5u8; len], &mut rng()).unwrap();
+            sealed[HEADER_LEN + 1] ^= 1;
+            let (result, hash) = open_and_hash(&key(), &sealed, "test");
+            assert_eq!(result, Err(CryptoError::DecryptionFailed { object: "test" }), "length {len}");
+            assert_eq!(hash, *blake3::hash(&sealed).as_bytes(), "length {len}");
 
-        sealed[0] ^= 1;
-        let (result, hash) = open_and_hash(&key(), &sealed, "test");
-        assert_eq!(
-            result,
-            Err(CryptoError::KeyCommitmentMismatch { object: "test" })
-        );
-        assert_eq!(hash, *blake3::hash(&sealed).as_bytes());
+            sealed[0] ^= 1;
+            let (result, hash) = open_and_hash(&key(), &sealed, "test");
+            assert_eq!(result, Err(CryptoError::KeyCommitmentMismatch { object: "test" }), "length {len}");
+            assert_eq!(hash, *blake3::hash(&sealed).as_bytes(), "length {len}");
+        }
     }
 
     #[test]
@@ -472,26 +469,6 @@ mod tests {
         let (opened, open_hash) = open_and_hash(&key(), &sealed, "test");
         assert_eq!(opened.unwrap(), plaintext);
         assert_eq!(open_hash, expected);
-    }
-
-    #[test]
-    fn large_open_hashes_everything_on_failure() {
-        let mut sealed = seal(&key(), &vec![8u8; PARALLEL_MIN_LEN], &mut rng()).unwrap();
-        sealed[HEADER_LEN + 1] ^= 1;
-        let (result, hash) = open_and_hash(&key(), &sealed, "test");
-        assert_eq!(
-            result,
-            Err(CryptoError::DecryptionFailed { object: "test" })
-        );
-        assert_eq!(hash, *blake3::hash(&sealed).as_bytes());
-
-        sealed[0] ^= 1;
-        let (result, hash) = open_and_hash(&key(), &sealed, "test");
-        assert_eq!(
-            result,
-            Err(CryptoError::KeyCommitmentMismatch { object: "test" })
-        );
-        assert_eq!(hash, *blake3::hash(&sealed).as_bytes());
     }
 
     #[test]
